@@ -1,0 +1,68 @@
+//! `mlops-ci doctor`: what this machine offers, without evaluating anything.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::runtime::{Runtime, RuntimeOptions, find_library};
+
+/// Human-readable findings; never fails (each problem is a line of the output).
+pub fn doctor(dir: &Path, options: &RuntimeOptions) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "mlops-ci {}", env!("CARGO_PKG_VERSION"));
+    match find_library(options.ort_lib.as_deref()) {
+        Ok(lib) => {
+            let _ = writeln!(out, "onnxruntime  {} at {} (found via {})", lib.version, lib.path.display(), lib.source);
+            match Runtime::load(&RuntimeOptions { ort_lib: Some(lib.path.clone()), offline: true }) {
+                Ok(runtime) => {
+                    let providers = runtime.compiled_providers();
+                    let _ = writeln!(out, "providers    {} (compiled into this build)", providers.join(", "));
+                    let auto = if providers.contains(&"tensorrt") || providers.contains(&"cuda") {
+                        "device = auto tries tensorrt, then cuda, and says in the report if it fell back to cpu"
+                    } else {
+                        "device = auto will run on cpu (no GPU execution provider in this build; `mlops-ci runtime install --gpu`)"
+                    };
+                    let _ = writeln!(out, "device       {auto}");
+                }
+                Err(e) => {
+                    let _ = writeln!(out, "providers    unknown: {e}");
+                }
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(out, "onnxruntime  not found: {e}");
+        }
+    }
+    let gpu = Path::new("/proc/driver/nvidia/version").exists() || which("nvidia-smi");
+    let _ = writeln!(out, "gpu          {}", if gpu { "NVIDIA driver present" } else { "none detected" });
+    match crate::git::Repo::discover(dir) {
+        Some(repo) => {
+            let _ = writeln!(out, "git          repository at {}", repo.workdir().display());
+            match repo.resolve_base(None) {
+                Ok(Some(base)) => {
+                    let _ = writeln!(out, "baseline     {}", base.how);
+                }
+                Ok(None) => {
+                    let _ = writeln!(out, "baseline     none found automatically (use --base or baseline.ref)");
+                }
+                Err(e) => {
+                    let _ = writeln!(out, "baseline     {e}");
+                }
+            }
+        }
+        None => {
+            let _ = writeln!(out, "git          not a git repository");
+        }
+    }
+    if std::env::var_os("GITHUB_ACTIONS").is_some() {
+        let var = |n: &str| std::env::var(n).unwrap_or_else(|_| "-".into());
+        let token = if std::env::var_os("GITHUB_TOKEN").is_some() { "set" } else { "not set" };
+        let _ = writeln!(out, "github       {} event {} (GITHUB_TOKEN {token})", var("GITHUB_REPOSITORY"), var("GITHUB_EVENT_NAME"));
+    } else {
+        let _ = writeln!(out, "github       not running in GitHub Actions");
+    }
+    out
+}
+
+fn which(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}

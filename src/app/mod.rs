@@ -1,0 +1,121 @@
+//! The orchestrator: the only place that knows the order of the stages.
+//!
+//! Config → baseline → per suite (data, models, evaluation, metrics, comparison) → Report.
+//! A failed gate is a verdict, not an error: the report is always produced first.
+
+mod adhoc;
+mod baseline;
+mod diff;
+mod doctor;
+mod suite;
+
+use std::path::{Path, PathBuf};
+
+pub use adhoc::eval_adhoc;
+pub use baseline::BaselineSource;
+pub use diff::diff_reports;
+pub use doctor::doctor;
+pub use suite::PredictionsOut;
+
+use crate::compare::Verdict;
+use crate::config::{Config, Device, SuiteConfig};
+use crate::error::Result;
+use crate::report::{Report, SCHEMA_VERSION, SkippedSuite};
+use crate::runtime::{Runtime, RuntimeInfo, RuntimeOptions};
+
+/// What `check` was asked to do, beyond the config file.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// `--base REV`: overrides `baseline.ref` and the automatic choice.
+    pub base: Option<String>,
+    /// `--suite NAME`: only these suites.
+    pub suites: Vec<String>,
+    /// `--device`: overrides `runtime.device`.
+    pub device: Option<Device>,
+    pub runtime: RuntimeOptions,
+    /// `--predictions FILE`: write every per-example prediction as CSV.
+    pub predictions: Option<PathBuf>,
+}
+
+/// Which suites to run, and why the others are skipped.
+pub struct SuiteSelection {
+    pub run: Vec<String>,
+    pub skipped: Vec<SkippedSuite>,
+}
+
+impl SuiteSelection {
+    pub fn all(config: &Config) -> Self {
+        Self { run: config.suites.iter().map(|s| s.name().to_owned()).collect(), skipped: Vec::new() }
+    }
+}
+
+/// Loads the configuration named by `--config`, or `mlops-ci.toml` in `dir`.
+pub fn load_config(dir: &Path, file: Option<&Path>) -> Result<Config> {
+    Ok(match file {
+        Some(path) => Config::load(&dir.join(path))?,
+        None => Config::discover(dir)?,
+    })
+}
+
+/// Runs the selected suites and builds the report.
+pub fn check(config: &Config, selection: SuiteSelection, options: &CheckOptions) -> Result<Report> {
+    for name in &options.suites {
+        if config.suite(name).is_none() {
+            let names: Vec<&str> = config.suites.iter().map(|s| s.name()).collect();
+            let hint = crate::config::nearest_name(name, names.iter().copied()).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
+            return Err(crate::error::Error::Usage(format!("no suite `{name}` in {}{hint} (suites: {})", config.path.display(), names.join(", "))));
+        }
+    }
+    let selected: Vec<&crate::config::SuiteConfig> = config
+        .suites
+        .iter()
+        .filter(|s| selection.run.iter().any(|n| n == s.name()))
+        .filter(|s| options.suites.is_empty() || options.suites.iter().any(|n| n == s.name()))
+        .collect();
+
+    let baseline = BaselineSource::resolve(config, options.base.as_deref())?;
+    let mut report = run_suites(config, &selected, &baseline, options)?;
+    report.skipped = selection.skipped;
+    Ok(report)
+}
+
+/// Evaluates `suites` against `baseline` and gathers the report.
+pub fn run_suites(config: &Config, suites: &[&SuiteConfig], baseline: &BaselineSource, options: &CheckOptions) -> Result<Report> {
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        verdict: Verdict::Pass,
+        config: config.path.display().to_string(),
+        baseline: baseline.info(),
+        runtime: None,
+        suites: Vec::new(),
+        skipped: Vec::new(),
+        notes: Vec::new(),
+    };
+    if suites.is_empty() {
+        return Ok(report);
+    }
+
+    // Loading ONNX Runtime is the slow part of start-up; only now is it needed.
+    let runtime = Runtime::load(&options.runtime)?;
+    let device = options.device.unwrap_or(config.runtime.device);
+    let mut predictions = options.predictions.as_ref().map(|_| PredictionsOut::default());
+    let mut provider = None;
+    for suite in suites {
+        let outcome = suite::run(config, suite, baseline, &runtime, device, predictions.as_mut());
+        provider = provider.or(outcome.provider);
+        report.suites.push(outcome.report);
+    }
+    report.runtime = Some(RuntimeInfo {
+        onnxruntime_version: runtime.library.version.clone(),
+        library: runtime.library.path.display().to_string(),
+        found_via: runtime.library.source.to_string(),
+        execution_provider: provider.map_or("none", |p| p.name()).to_owned(),
+        device_requested: device.to_string(),
+    });
+    report.verdict = Verdict::combine(report.suites.iter().map(|s| s.verdict));
+    if let (Some(path), Some(predictions)) = (&options.predictions, predictions) {
+        predictions.write(path)?;
+    }
+    Ok(report)
+}

@@ -1,0 +1,288 @@
+//! One suite: data and models in, a SuiteReport out. Errors become the suite's `error`, so
+//! one broken suite does not hide the others' results.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::baseline::{BaselineModel, BaselineSource};
+use crate::compare::{self, Verdict};
+use crate::config::{Config, Device, SuiteConfig, Task};
+use crate::data::Targets;
+use crate::error::{Error, Result};
+use crate::eval::{self, ModelOutcome, ModelRunner, Predictions};
+use crate::metrics::classification::{self, ClassScores, ClassifierOutput};
+use crate::metrics::{MetricId, MetricValues, regression};
+use crate::model::{ModelBytes, Signature, bind};
+use crate::report::{ClassReport, DataSummary, PairedSummary, SuiteReport, TimingSummary};
+use crate::runtime::{ExecutionProvider, Runtime, build_session};
+
+pub struct SuiteOutcome {
+    pub report: SuiteReport,
+    pub provider: Option<ExecutionProvider>,
+}
+
+pub fn run(
+    config: &Config,
+    suite: &SuiteConfig,
+    baseline: &BaselineSource,
+    runtime: &Runtime,
+    device: Device,
+    predictions: Option<&mut PredictionsOut>,
+) -> SuiteOutcome {
+    let mut report = SuiteReport {
+        name: suite.name().to_owned(),
+        task: suite.task.to_string(),
+        verdict: Verdict::Error,
+        data: None,
+        candidate: None,
+        baseline: None,
+        baseline_missing: None,
+        metrics: Vec::new(),
+        gates: Vec::new(),
+        classes: None,
+        paired: None,
+        timing: None,
+        notes: Vec::new(),
+        error: None,
+    };
+    let mut provider = None;
+    if let Err(e) = evaluate(config, suite, baseline, runtime, device, predictions, &mut report, &mut provider) {
+        report.error = Some(e.to_string());
+        report.verdict = Verdict::Error;
+    }
+    SuiteOutcome { report, provider }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn evaluate(
+    config: &Config,
+    suite: &SuiteConfig,
+    source: &BaselineSource,
+    runtime: &Runtime,
+    device: Device,
+    predictions: Option<&mut PredictionsOut>,
+    report: &mut SuiteReport,
+    provider: &mut Option<ExecutionProvider>,
+) -> Result<()> {
+    let model_path = config.resolve(&suite.model);
+    let model_display = suite.model.display().to_string();
+    let candidate = ModelBytes::from_file(&model_path, &model_display, "working tree")?;
+    report.candidate = Some(candidate.identity.clone());
+    let baseline = match source.model(&model_path, &model_display)? {
+        BaselineModel::Found(model) => Some(model),
+        BaselineModel::Missing(reason) => {
+            report.baseline_missing = Some(reason);
+            None
+        }
+    };
+    report.baseline = baseline.as_ref().map(|m| m.identity.clone());
+    // The same bytes give the same predictions: evaluate once (timings included).
+    let same_model = baseline.as_ref().is_some_and(|b| b.identity.git_blob == candidate.identity.git_blob);
+    if same_model {
+        report.notes.push("the candidate model is identical to the baseline; it was evaluated once".into());
+    }
+
+    let data_path = config.resolve(&suite.data.path);
+    let reader = crate::data::open(&suite.data, &data_path, suite.task)?;
+    let schema = reader.schema().clone();
+
+    let mut runners = Vec::new();
+    for (role, model) in [("candidate", Some(&candidate)), ("baseline", baseline.as_ref().filter(|_| !same_model))] {
+        let Some(model) = model else { continue };
+        let label = format!("{role} {}", model.identity.path);
+        let (session, used, notes) = build_session(runtime, &model.bytes, &label, device, config.runtime.threads)?;
+        *provider = provider.or(Some(used));
+        report.notes.extend(notes);
+        let binding = bind(&Signature::from_session(&session), &schema.features, suite.task, &suite.io, &label)?;
+        runners.push(ModelRunner { role, session, binding, classes: suite.io.classes.clone() });
+    }
+
+    let outcome = eval::evaluate(reader, config.runtime.batch_size, &mut runners)?;
+    if outcome.rows == 0 {
+        return Err(crate::data::DataError::Empty { path: data_path }.into());
+    }
+    report.data = Some(DataSummary { path: suite.data.path.display().to_string(), rows: outcome.rows, features: schema.features.clone(), label: schema.label.clone() });
+    if let Some(note) = source.data_change_note(&data_path, &suite.data.path.display().to_string(), outcome.rows) {
+        report.notes.push(note);
+    }
+    let mut models = outcome.models.into_iter();
+    let candidate_out = models.next().expect("the candidate always runs");
+    let baseline_out = models.next();
+    let has_baseline = baseline.is_some();
+
+    let metric_ids = suite.metric_ids();
+    let sizes = [Some(candidate.identity.size_bytes), baseline.as_ref().map(|b| b.identity.size_bytes)];
+    let (mut candidate_values, mut baseline_values) = match (&outcome.truth, suite.task) {
+        (Targets::Classes(truth), Task::Classification) => {
+            classify(truth, &outcome.truth_classes, candidate_out, baseline_out, same_model && has_baseline, report, predictions, suite.name())
+        }
+        (Targets::Values(truth), Task::Regression) => regress(truth, candidate_out, baseline_out, same_model && has_baseline, report, predictions, suite.name()),
+        _ => unreachable!("the reader yields targets of the suite's task"),
+    };
+    candidate_values.set(MetricId::ModelSizeBytes, sizes[0].map(|s| s as f64));
+    if let Some(values) = &mut baseline_values {
+        values.set(MetricId::ModelSizeBytes, sizes[1].map(|s| s as f64));
+    }
+    let candidate_values = candidate_values.select(&metric_ids);
+    let baseline_values = baseline_values.filter(|_| has_baseline).map(|v| v.select(&metric_ids));
+    report.metrics = compare::compare(&metric_ids, &candidate_values, baseline_values.as_ref());
+    report.gates = compare::evaluate_gates(&suite.gate_specs(config), &candidate_values, baseline_values.as_ref());
+    report.verdict = compare::suite_verdict(&report.gates, has_baseline);
+    if let Some(timing) = &mut report.timing {
+        timing.batch_size = config.runtime.batch_size;
+    }
+    Ok(())
+}
+
+/// Classification metrics for both models, plus per-class tables and paired counts.
+#[allow(clippy::too_many_arguments)]
+fn classify(
+    truth: &[u32],
+    truth_classes: &[String],
+    candidate: ModelOutcome,
+    baseline: Option<ModelOutcome>,
+    baseline_is_candidate: bool,
+    report: &mut SuiteReport,
+    predictions: Option<&mut PredictionsOut>,
+    suite: &str,
+) -> (MetricValues, Option<MetricValues>) {
+    let mut outcomes = vec![candidate];
+    outcomes.extend(baseline);
+    let latencies: Vec<_> = outcomes.iter().map(|o| o.latency.summary()).collect();
+    let mut latency_values: Vec<MetricValues> = outcomes
+        .iter()
+        .map(|o| {
+            let mut v = MetricValues::default();
+            o.latency.write_metrics(&mut v);
+            v
+        })
+        .collect();
+    let aligned = eval::align_classification(truth, truth_classes, outcomes.into_iter().map(|o| o.predictions).collect());
+    let mut computed: Vec<classification::ClassificationMetrics> = aligned
+        .models
+        .iter()
+        .map(|m| {
+            let scores = m.scores.as_ref().map(|s| ClassScores { values: &s.values, width: s.width, column_of_class: &m.column_of_class });
+            classification::evaluate(&aligned.truth, &aligned.classes, &ClassifierOutput { predicted: &m.predicted, scores })
+        })
+        .collect();
+    for (role, model) in ["candidate", "baseline"].iter().zip(&aligned.models) {
+        report.notes.extend(model.notes.iter().map(|n| format!("{role}: {n}")));
+    }
+    if let Some(m) = computed.first() {
+        report.notes.extend(m.notes.iter().map(|n| format!("candidate: {n}")));
+    }
+    if baseline_is_candidate {
+        computed.push(computed[0].clone());
+        latency_values.push(latency_values[0].clone());
+    }
+    let baseline_pred = if baseline_is_candidate { aligned.models.first() } else { aligned.models.get(1) };
+    if let Some(b) = baseline_pred {
+        let c = &aligned.models[0];
+        let (mut improved, mut worsened, mut changed) = (0u64, 0u64, 0u64);
+        for ((&t, &cp), &bp) in aligned.truth.iter().zip(&c.predicted).zip(&b.predicted) {
+            changed += u64::from(cp != bp);
+            improved += u64::from(cp == t && bp != t);
+            worsened += u64::from(cp != t && bp == t);
+        }
+        report.paired = Some(paired(improved, worsened, changed));
+    }
+    if let Some(out) = predictions {
+        let name = |i: u32| aligned.classes[i as usize].clone();
+        for (row, &t) in aligned.truth.iter().enumerate() {
+            out.push(suite, row, name(t), name(aligned.models[0].predicted[row]), baseline_pred.map(|b| name(b.predicted[row])));
+        }
+    }
+    report.timing = Some(TimingSummary { candidate: latencies[0], baseline: latencies.get(1).copied().or(baseline_is_candidate.then_some(latencies[0])), batch_size: 0 });
+    report.classes = Some(ClassReport {
+        labels: aligned.classes.clone(),
+        candidate: computed[0].per_class.clone(),
+        baseline: computed.get(1).map(|m| m.per_class.clone()),
+        candidate_confusion: computed[0].confusion.clone(),
+        baseline_confusion: computed.get(1).map(|m| m.confusion.clone()),
+    });
+    let mut values = computed.into_iter().zip(latency_values).map(|(m, latency)| merge(m.values, latency));
+    let candidate_values = values.next().unwrap_or_default();
+    (candidate_values, values.next())
+}
+
+fn regress(
+    truth: &[f64],
+    candidate: ModelOutcome,
+    baseline: Option<ModelOutcome>,
+    baseline_is_candidate: bool,
+    report: &mut SuiteReport,
+    predictions: Option<&mut PredictionsOut>,
+    suite: &str,
+) -> (MetricValues, Option<MetricValues>) {
+    let values_of = |o: &ModelOutcome| match &o.predictions {
+        Predictions::Values(v) => v.clone(),
+        Predictions::Classes { .. } => Vec::new(),
+    };
+    let metrics_of = |o: &ModelOutcome| {
+        let mut v = regression::evaluate(truth, &values_of(o));
+        o.latency.write_metrics(&mut v);
+        v
+    };
+    let candidate_values = metrics_of(&candidate);
+    let baseline = if baseline_is_candidate { Some(&candidate) } else { baseline.as_ref() };
+    let baseline_values = baseline.map(metrics_of);
+    let c = values_of(&candidate);
+    let b = baseline.map(values_of);
+    if let Some(b) = &b {
+        let (mut improved, mut worsened, mut changed) = (0u64, 0u64, 0u64);
+        for ((&y, &cp), &bp) in truth.iter().zip(&c).zip(b) {
+            let (ce, be) = ((y - cp).abs(), (y - bp).abs());
+            changed += u64::from(cp != bp);
+            improved += u64::from(ce < be);
+            worsened += u64::from(ce > be);
+        }
+        report.paired = Some(paired(improved, worsened, changed));
+    }
+    if let Some(out) = predictions {
+        for (row, &y) in truth.iter().enumerate() {
+            out.push(suite, row, y.to_string(), c[row].to_string(), b.as_ref().map(|b| b[row].to_string()));
+        }
+    }
+    report.timing = Some(TimingSummary { candidate: candidate.latency.summary(), baseline: baseline.map(|b| b.latency.summary()), batch_size: 0 });
+    (candidate_values, baseline_values)
+}
+
+fn merge(mut a: MetricValues, b: MetricValues) -> MetricValues {
+    for m in b.0 {
+        if let Some(id) = MetricId::from_name(&m.name) {
+            a.set(id, m.value);
+        }
+    }
+    a
+}
+
+fn paired(improved: u64, worsened: u64, changed: u64) -> PairedSummary {
+    let p_value = compare::sign_test(improved, worsened);
+    let assessment = match p_value {
+        None => "identical",
+        Some(p) if p < 0.05 => "significant",
+        Some(_) => "not_significant",
+    };
+    PairedSummary { improved, worsened, changed, p_value, assessment: assessment.to_owned() }
+}
+
+/// Per-example predictions of every suite, for `--predictions FILE`.
+#[derive(Default)]
+pub struct PredictionsOut {
+    csv: String,
+}
+
+impl PredictionsOut {
+    fn push(&mut self, suite: &str, row: usize, truth: String, candidate: String, baseline: Option<String>) {
+        if self.csv.is_empty() {
+            self.csv.push_str("suite,row,truth,candidate,baseline\n");
+        }
+        let field = |s: &str| if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() };
+        let _ = writeln!(self.csv, "{},{row},{},{},{}", field(suite), field(&truth), field(&candidate), field(&baseline.unwrap_or_default()));
+    }
+
+    pub fn write(&self, path: &Path) -> Result<()> {
+        std::fs::write(path, &self.csv).map_err(|source| Error::Write { path: path.to_path_buf(), source })
+    }
+}

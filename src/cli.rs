@@ -1,0 +1,170 @@
+//! The command line: every flag and its help text. Handlers live in `app`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{Device, Task};
+use crate::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mlops-ci",
+    version,
+    about = "Keep bad models out of main: evaluate a candidate ONNX model against its baseline, gate the metrics, report.",
+    after_help = "Examples:\n  mlops-ci check                          # compare with the merge-base, gate, report\n  mlops-ci check -C examples/iris         # run in another directory\n  mlops-ci check --format json --output results.json\n  mlops-ci eval --model m.onnx --data test.csv --label y --task regression\n  mlops-ci doctor                         # what ONNX Runtime, devices and git were found\n\nExit status: 0 every gate passed (or no baseline), 1 a gate failed, 2 error."
+)]
+pub struct Cli {
+    /// Run as if started in DIR (like `git -C`).
+    #[arg(short = 'C', global = true, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Use this config file instead of DIR/mlops-ci.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// ONNX Runtime shared library to load (else MLOPS_CI_ORT_LIB, ORT_DYLIB_PATH, the cache,
+    /// python3's onnxruntime, the system paths).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub ort_lib: Option<PathBuf>,
+
+    /// Never install ONNX Runtime with pip; fail with instructions instead.
+    #[arg(long, global = true)]
+    pub offline: bool,
+
+    /// When to colour terminal output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// More logging on stderr (-v info, -vv debug); RUST_LOG also works.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate candidate and baseline models, compare metrics, decide the gates, report.
+    #[command(after_help = "Examples:\n  mlops-ci check\n  mlops-ci check --base origin/main --suite iris\n  mlops-ci check --format markdown --output report.md\n  mlops-ci check --predictions preds.csv")]
+    Check(CheckArgs),
+
+    /// Evaluate one model on one data file, without a config or git.
+    #[command(after_help = "Examples:\n  mlops-ci eval --model model.onnx --data test.csv --label species\n  mlops-ci eval --model new.onnx --baseline old.onnx --data test.npz --task regression")]
+    Eval(EvalArgs),
+
+    /// Compare two saved JSON reports (from `check --format json`).
+    #[command(after_help = "Example:\n  mlops-ci diff yesterday.json today.json")]
+    Diff(DiffArgs),
+
+    /// Show what was found: ONNX Runtime, execution providers, GPU, git, GitHub Actions.
+    Doctor,
+
+    /// Manage the ONNX Runtime library.
+    #[command(subcommand)]
+    Runtime(RuntimeCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Report format (printed to stdout, or written to --output).
+    #[arg(long, value_enum, default_value_t = Format::Terminal)]
+    pub format: Format,
+
+    /// Write the report in --format to FILE; the terminal report is still printed.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Directory of templates (terminal.txt.j2, markdown.md.j2) overriding the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Baseline git revision (overrides `baseline.ref` and the automatic merge-base).
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+
+    /// Run only this suite (repeatable).
+    #[arg(long = "suite", value_name = "NAME")]
+    pub suites: Vec<String>,
+
+    /// Device for inference (overrides `runtime.device`).
+    #[arg(long, value_enum)]
+    pub device: Option<Device>,
+
+    /// Write every per-example prediction of both models as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub predictions: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The ONNX model to evaluate.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+
+    /// A second model to compare against.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Evaluation data (.csv, .npz, .npy).
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+
+    /// Ground-truth column (CSV) or array (NPZ, default `y`).
+    #[arg(long)]
+    pub label: Option<String>,
+
+    /// Feature columns, comma-separated (default: all but the label).
+    #[arg(long, value_delimiter = ',')]
+    pub features: Option<Vec<String>>,
+
+    #[arg(long, value_enum, default_value_t = Task::Classification)]
+    pub task: Task,
+
+    #[arg(long, value_enum, default_value_t = Device::Auto)]
+    pub device: Device,
+
+    #[arg(long, default_value_t = 256)]
+    pub batch_size: usize,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier report: its candidate metrics are the baseline.
+    pub before: PathBuf,
+    /// The later report.
+    pub after: PathBuf,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RuntimeCommand {
+    /// Install ONNX Runtime from PyPI into the user cache (~/.cache/mlops-ci) with pip.
+    Install {
+        /// Install onnxruntime-gpu (CUDA and TensorRT execution providers).
+        #[arg(long)]
+        gpu: bool,
+        /// onnxruntime version to install.
+        #[arg(long, default_value = crate::runtime::PINNED_ORT_VERSION)]
+        version: String,
+    },
+}

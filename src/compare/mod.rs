@@ -1,0 +1,155 @@
+//! Baseline vs candidate: per-metric differences, gates and the verdict. Pure maths.
+
+mod gates;
+mod paired;
+
+use serde::{Deserialize, Serialize};
+
+pub use gates::{GateOutcome, GateResult, evaluate_gates};
+pub use paired::sign_test;
+
+use crate::metrics::{Direction, MetricId, MetricValues};
+
+/// How a metric moved, judged by its direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    Better,
+    Worse,
+    Same,
+    /// One side has no value.
+    Unknown,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MetricDelta {
+    pub metric: String,
+    pub direction: String,
+    pub baseline: Option<f64>,
+    pub candidate: Option<f64>,
+    /// candidate - baseline.
+    pub delta: Option<f64>,
+    /// 100 * delta / |baseline|.
+    pub delta_pct: Option<f64>,
+    pub change: Change,
+    /// Timing metrics vary between runs; a difference may be noise.
+    pub noisy: bool,
+}
+
+/// Compares metric values; `baseline` is `None` when there is nothing to compare with.
+pub fn compare(ids: &[MetricId], candidate: &MetricValues, baseline: Option<&MetricValues>) -> Vec<MetricDelta> {
+    ids.iter()
+        .map(|&id| {
+            let c = candidate.get(id);
+            let b = baseline.and_then(|b| b.get(id));
+            let delta = c.zip(b).map(|(c, b)| c - b);
+            let delta_pct = delta.zip(b).and_then(|(d, b)| (b != 0.0).then(|| 100.0 * d / b.abs()));
+            let change = match delta {
+                None => Change::Unknown,
+                // Differences below float noise are no change.
+                Some(d) if d.abs() <= 1e-12 * b.unwrap_or(1.0).abs().max(1.0) => Change::Same,
+                Some(d) => match (id.direction(), d > 0.0) {
+                    (Direction::HigherIsBetter, true) | (Direction::LowerIsBetter, false) => Change::Better,
+                    _ => Change::Worse,
+                },
+            };
+            MetricDelta {
+                metric: id.name().to_owned(),
+                direction: match id.direction() {
+                    Direction::HigherIsBetter => "higher_is_better".into(),
+                    Direction::LowerIsBetter => "lower_is_better".into(),
+                },
+                baseline: b,
+                candidate: c,
+                delta,
+                delta_pct,
+                change,
+                noisy: id.is_timing(),
+            }
+        })
+        .collect()
+}
+
+/// The outcome of a suite or of the whole run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every gate passed against a baseline.
+    Pass,
+    /// No baseline to compare with; only absolute gates were checked, and they passed.
+    NoBaseline,
+    /// At least one gate failed.
+    Fail,
+    /// The suite could not be evaluated.
+    Error,
+}
+
+impl Verdict {
+    /// Exit status: 0 pass or no baseline, 1 a gate failed, 2 error.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Pass | Verdict::NoBaseline => 0,
+            Verdict::Fail => 1,
+            Verdict::Error => 2,
+        }
+    }
+
+    /// The worst of several verdicts decides the run.
+    pub fn combine(verdicts: impl IntoIterator<Item = Verdict>) -> Verdict {
+        verdicts.into_iter().max().unwrap_or(Verdict::Pass)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::NoBaseline => "no_baseline",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+/// A suite's verdict from its gate results.
+pub fn suite_verdict(gates: &[GateResult], has_baseline: bool) -> Verdict {
+    if gates.iter().any(|g| g.outcome == GateOutcome::Fail) {
+        Verdict::Fail
+    } else if !has_baseline {
+        Verdict::NoBaseline
+    } else {
+        Verdict::Pass
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(pairs: &[(MetricId, f64)]) -> MetricValues {
+        let mut v = MetricValues::default();
+        for (id, x) in pairs {
+            v.set(*id, Some(*x));
+        }
+        v
+    }
+
+    #[test]
+    fn direction_decides_better_or_worse() {
+        let ids = [MetricId::Accuracy, MetricId::Rmse];
+        let c = values(&[(MetricId::Accuracy, 0.8), (MetricId::Rmse, 2.0)]);
+        let b = values(&[(MetricId::Accuracy, 0.9), (MetricId::Rmse, 1.0)]);
+        let d = compare(&ids, &c, Some(&b));
+        assert_eq!(d[0].change, Change::Worse);
+        assert_eq!(d[1].change, Change::Worse);
+        assert!((d[1].delta_pct.unwrap() - 100.0).abs() < 1e-9);
+        let d = compare(&ids, &b, Some(&c));
+        assert_eq!(d[0].change, Change::Better);
+        assert_eq!(d[1].change, Change::Better);
+    }
+
+    #[test]
+    fn worst_verdict_wins() {
+        assert_eq!(Verdict::combine([Verdict::Pass, Verdict::NoBaseline]), Verdict::NoBaseline);
+        assert_eq!(Verdict::combine([Verdict::Fail, Verdict::NoBaseline]), Verdict::Fail);
+        assert_eq!(Verdict::combine([Verdict::Fail, Verdict::Error]), Verdict::Error);
+    }
+}

@@ -1,0 +1,69 @@
+use std::path::{Path, PathBuf};
+
+use super::suggest;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no {} in {} (run in the directory that holds it, or pass -C DIR or --config FILE)", super::CONFIG_FILE_NAME, dir.display())]
+    NotFound { dir: PathBuf },
+
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+
+    #[error("{}:{line}: unknown key `{key}`{}{}\n  valid keys here: {valid}", path.display(), in_table(table), did_you_mean(suggestion.as_deref()))]
+    UnknownKey { path: PathBuf, line: usize, key: String, table: Option<String>, suggestion: Option<String>, valid: String },
+
+    #[error("{}:{line}: unknown metric `{name}`{}\n  valid metrics for this suite: {valid}", path.display(), did_you_mean(suggestion.as_deref()))]
+    UnknownMetric { path: PathBuf, line: usize, name: String, suggestion: Option<String>, valid: String },
+
+    #[error("{}:{line}: {message}", path.display())]
+    Invalid { path: PathBuf, line: usize, message: String },
+}
+
+fn did_you_mean(suggestion: Option<&str>) -> String {
+    suggestion.map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+}
+
+fn in_table(table: &Option<String>) -> String {
+    table.as_ref().map(|t| format!(" in [{t}]")).unwrap_or_default()
+}
+
+/// 1-based line number of a byte offset.
+pub(super) fn line_of(source: &str, offset: usize) -> usize {
+    let end = offset.min(source.len());
+    source.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// Turns a toml/serde error into one that says where and what to write instead.
+pub(super) fn from_toml(path: &Path, source: &str, err: &toml::de::Error) -> ConfigError {
+    let line = err.span().map(|s| line_of(source, s.start)).unwrap_or(1);
+    let message = err.message();
+    // serde's wording for `deny_unknown_fields`: "unknown field `x`, expected one of `a`, `b`"
+    // (or "expected `a`" with a single choice).
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some((key, expected)) = rest.split_once('`')
+    {
+        let valid: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        return ConfigError::UnknownKey {
+            path: path.to_path_buf(),
+            line,
+            key: key.to_owned(),
+            table: enclosing_table(source, err.span().map_or(0, |s| s.start)),
+            suggestion: suggest::nearest(key, valid.iter().copied()).map(str::to_owned),
+            valid: valid.join(", "),
+        };
+    }
+    let message = message.trim_end().replace("unknown variant", "unknown value").replace("variant", "value");
+    ConfigError::Invalid { path: path.to_path_buf(), line, message }
+}
+
+/// The `[table]` header in force at `offset`, for messages.
+fn enclosing_table(source: &str, offset: usize) -> Option<String> {
+    source[..offset.min(source.len())]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned())
+}
+

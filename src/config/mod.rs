@@ -1,0 +1,363 @@
+//! `mlops-ci.toml`: the user's configuration, parsed and validated.
+//!
+//! Parsing is strict (`deny_unknown_fields` everywhere): a misspelt key silently ignored would
+//! mean a gate silently not enforced. Every error names the file, the line and, for a wrong
+//! key or metric name, the nearest valid one.
+
+mod error;
+mod suggest;
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+pub use error::ConfigError;
+pub use suggest::nearest as nearest_name;
+
+use crate::metrics::MetricId;
+
+/// The file name looked for in the directory given by `-C` (or the current one).
+pub const CONFIG_FILE_NAME: &str = "mlops-ci.toml";
+
+/// A loaded, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// The directory relative paths in the file are resolved against.
+    pub root: PathBuf,
+    /// The file's text, kept to turn byte spans into line numbers and for change detection.
+    pub source: String,
+    pub baseline: BaselineConfig,
+    pub runtime: RuntimeConfig,
+    pub suites: Vec<SuiteConfig>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineConfig {
+    /// Git revision of the baseline; `None` means "work it out" (PR base, merge-base...).
+    #[serde(rename = "ref")]
+    pub git_ref: Option<String>,
+    /// A fixed baseline model file instead of a git revision.
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RuntimeConfig {
+    pub device: Device,
+    /// Intra-op threads for ONNX Runtime; 0 lets it use every core.
+    pub threads: usize,
+    pub batch_size: usize,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        Self { device: Device::Auto, threads: 0, batch_size: 256 }
+    }
+}
+
+/// Where inference runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Device {
+    /// The best available: TensorRT, then CUDA, then CPU; the report says which.
+    #[default]
+    Auto,
+    Cpu,
+    Cuda,
+    Tensorrt,
+}
+
+impl std::fmt::Display for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Device::Auto => "auto",
+            Device::Cpu => "cpu",
+            Device::Cuda => "cuda",
+            Device::Tensorrt => "tensorrt",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    Classification,
+    Regression,
+}
+
+impl std::fmt::Display for Task {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Task::Classification => "classification",
+            Task::Regression => "regression",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteConfig {
+    pub name: Spanned<String>,
+    pub model: PathBuf,
+    pub task: Task,
+    /// Extra paths (gitignore-like globs) whose change triggers this suite.
+    #[serde(default)]
+    pub watch: Vec<String>,
+    pub data: DataConfig,
+    #[serde(default)]
+    pub io: IoConfig,
+    #[serde(default)]
+    pub metrics: MetricsConfig,
+    #[serde(default, rename = "gate")]
+    pub gates: Vec<GateConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    pub path: PathBuf,
+    /// Ground-truth column (CSV) or array name (NPZ; default `y`).
+    pub label: Option<String>,
+    /// Feature columns in the order the model expects; default: every column but the label.
+    pub features: Option<Vec<String>>,
+}
+
+/// Which model inputs and outputs to use, when the signature alone is ambiguous.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IoConfig {
+    pub input: Option<String>,
+    pub label_output: Option<String>,
+    /// An `[N, C]` tensor or a ZipMap `seq(map)` output.
+    pub probability_output: Option<String>,
+    /// Regression: the prediction output.
+    pub output: Option<String>,
+    /// Class labels in the order of the probability/score columns, when the model does not
+    /// say (a network emitting bare scores, or a tensor of probabilities).
+    pub classes: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Metrics to compute and report; default: the task's standard set.
+    pub include: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateConfig {
+    pub metric: Spanned<String>,
+    /// Absolute floor.
+    pub min: Option<f64>,
+    /// Absolute ceiling.
+    pub max: Option<f64>,
+    /// Worse than the baseline by at most this much, in the metric's own unit.
+    pub max_regression: Option<f64>,
+    /// Worse than the baseline by at most this % of the baseline value.
+    pub max_regression_pct: Option<f64>,
+}
+
+/// The metric a gate names, resolved; the line is kept for annotations and messages.
+#[derive(Debug, Clone)]
+pub struct GateSpec {
+    pub metric: MetricId,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub max_regression: Option<f64>,
+    pub max_regression_pct: Option<f64>,
+    pub line: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    baseline: BaselineConfig,
+    #[serde(default)]
+    runtime: RuntimeConfig,
+    #[serde(default, rename = "suite")]
+    suites: Vec<SuiteConfig>,
+}
+
+impl Config {
+    /// Finds `mlops-ci.toml` in `dir` and loads it.
+    pub fn discover(dir: &Path) -> Result<Self, ConfigError> {
+        let path = dir.join(CONFIG_FILE_NAME);
+        if !path.is_file() {
+            return Err(ConfigError::NotFound { dir: dir.to_path_buf() });
+        }
+        Self::load(&path)
+    }
+
+    /// Loads and validates the configuration file at `path`.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let source = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let root = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        Self::parse(path, root, source)
+    }
+
+    /// Parses configuration text; `path` is only used in messages.
+    pub fn parse(path: &Path, root: PathBuf, source: String) -> Result<Self, ConfigError> {
+        let raw: RawConfig =
+            toml::from_str(&source).map_err(|e| error::from_toml(path, &source, &e))?;
+        let config = Config {
+            path: path.to_path_buf(),
+            root,
+            baseline: raw.baseline,
+            runtime: raw.runtime,
+            suites: raw.suites,
+            source,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |span: std::ops::Range<usize>, message: String| ConfigError::Invalid {
+            path: self.path.clone(),
+            line: self.line_of(span.start),
+            message,
+        };
+        if self.suites.is_empty() {
+            return Err(ConfigError::Invalid {
+                path: self.path.clone(),
+                line: 1,
+                message: "no suite is defined; add a `[[suite]]` table with `name`, `model`, `task` and `[suite.data]`".into(),
+            });
+        }
+        if self.runtime.batch_size == 0 {
+            return Err(ConfigError::Invalid {
+                path: self.path.clone(),
+                line: self.line_of(self.source.find("batch_size").unwrap_or(0)),
+                message: "`runtime.batch_size` must be at least 1".into(),
+            });
+        }
+        if self.baseline.git_ref.is_some() && self.baseline.path.is_some() {
+            return Err(ConfigError::Invalid {
+                path: self.path.clone(),
+                line: self.line_of(self.source.find("[baseline]").unwrap_or(0)),
+                message: "`baseline.ref` and `baseline.path` exclude each other: compare with a git revision or with a fixed file, not both".into(),
+            });
+        }
+        for (i, suite) in self.suites.iter().enumerate() {
+            let name = suite.name.get_ref();
+            if name.is_empty() || name.contains(|c: char| c.is_whitespace() || c == '/') {
+                return Err(invalid(
+                    suite.name.span(),
+                    format!("suite name `{name}` must be non-empty, without spaces or `/` (it names report sections and check runs)"),
+                ));
+            }
+            if let Some(prev) = self.suites[..i].iter().find(|s| s.name.get_ref() == name) {
+                return Err(invalid(
+                    suite.name.span(),
+                    format!("suite `{name}` is defined twice (first on line {})", self.line_of(prev.name.span().start)),
+                ));
+            }
+            for metric in suite.metrics.include.iter().flatten() {
+                self.resolve_metric(metric, suite.task)?;
+            }
+            for gate in &suite.gates {
+                let id = self.resolve_metric(&gate.metric, suite.task)?;
+                let rules = [gate.min, gate.max, gate.max_regression, gate.max_regression_pct];
+                if rules.iter().all(Option::is_none) {
+                    return Err(invalid(
+                        gate.metric.span(),
+                        format!("the gate on `{}` has no rule; give at least one of `min`, `max`, `max_regression`, `max_regression_pct`", id.name()),
+                    ));
+                }
+                if let Some(bad) = [gate.max_regression, gate.max_regression_pct].into_iter().flatten().find(|v| *v < 0.0 || !v.is_finite()) {
+                    return Err(invalid(
+                        gate.metric.span(),
+                        format!("the gate on `{}` allows a regression of {bad}; it must be a finite number >= 0", id.name()),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn resolve_metric(&self, name: &Spanned<String>, task: Task) -> Result<MetricId, ConfigError> {
+        let line = self.line_of(name.span().start);
+        match MetricId::from_name(name.get_ref()) {
+            Some(id) if id.applies_to(task) => Ok(id),
+            Some(id) => Err(ConfigError::Invalid {
+                path: self.path.clone(),
+                line,
+                message: format!("metric `{}` does not apply to {task} suites", id.name()),
+            }),
+            None => {
+                let names: Vec<&str> = MetricId::ALL.iter().filter(|m| m.applies_to(task)).map(|m| m.name()).collect();
+                Err(ConfigError::UnknownMetric {
+                    path: self.path.clone(),
+                    line,
+                    name: name.get_ref().clone(),
+                    suggestion: suggest::nearest(name.get_ref(), names.iter().copied()).map(str::to_owned),
+                    valid: names.join(", "),
+                })
+            }
+        }
+    }
+
+    /// 1-based line of a byte offset into the configuration text.
+    pub fn line_of(&self, offset: usize) -> usize {
+        error::line_of(&self.source, offset)
+    }
+
+    /// Resolves a path from the configuration against its directory.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() { path.to_path_buf() } else { self.root.join(path) }
+    }
+
+    pub fn suite(&self, name: &str) -> Option<&SuiteConfig> {
+        self.suites.iter().find(|s| s.name.get_ref() == name)
+    }
+}
+
+impl SuiteConfig {
+    pub fn name(&self) -> &str {
+        self.name.get_ref()
+    }
+
+    /// The gates with their metric resolved (validated at load, so this cannot fail).
+    pub fn gate_specs(&self, config: &Config) -> Vec<GateSpec> {
+        self.gates
+            .iter()
+            .filter_map(|g| {
+                Some(GateSpec {
+                    metric: MetricId::from_name(g.metric.get_ref())?,
+                    min: g.min,
+                    max: g.max,
+                    max_regression: g.max_regression,
+                    max_regression_pct: g.max_regression_pct,
+                    line: config.line_of(g.metric.span().start),
+                })
+            })
+            .collect()
+    }
+
+    /// The metrics to compute: the configured list, or the task's standard set; gated metrics
+    /// are always included so that no gate refers to a metric left out.
+    pub fn metric_ids(&self) -> Vec<MetricId> {
+        let mut ids: Vec<MetricId> = match &self.metrics.include {
+            Some(list) => list.iter().filter_map(|m| MetricId::from_name(m.get_ref())).collect(),
+            None => MetricId::ALL.iter().copied().filter(|m| m.applies_to(self.task) && m.is_default()).collect(),
+        };
+        for gate in &self.gates {
+            if let Some(id) = MetricId::from_name(gate.metric.get_ref())
+                && !ids.contains(&id)
+            {
+                ids.push(id);
+            }
+        }
+        ids
+    }
+}

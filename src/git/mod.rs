@@ -1,0 +1,81 @@
+//! Git access with git2: which revision is the baseline, and reading files as they were at
+//! that revision straight from the object database (no checkout; the working tree is never
+//! touched).
+
+mod base;
+
+use std::path::{Path, PathBuf};
+
+pub use base::BaseRevision;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("git: {0}")]
+    Git(#[from] git2::Error),
+    #[error(
+        "the base revision `{revision}` is not in this clone, which is shallow; fetch the history \
+         (`git fetch --unshallow`, `git fetch --deepen=50`, or `fetch-depth: 0` for actions/checkout)"
+    )]
+    ShallowWithoutBase { revision: String },
+    #[error("the base revision `{revision}` does not exist: {message}")]
+    UnknownRevision { revision: String, message: String },
+    #[error("{} is outside the git work tree {}", path.display(), workdir.display())]
+    OutsideWorkTree { path: PathBuf, workdir: PathBuf },
+}
+
+pub struct Repo {
+    pub repo: git2::Repository,
+    workdir: PathBuf,
+}
+
+impl Repo {
+    /// The repository containing `dir`, if any.
+    pub fn discover(dir: &Path) -> Option<Repo> {
+        let repo = git2::Repository::discover(dir).ok()?;
+        let workdir = repo.workdir()?.canonicalize().ok()?;
+        Some(Repo { repo, workdir })
+    }
+
+    pub fn workdir(&self) -> &Path {
+        &self.workdir
+    }
+
+    /// `path` relative to the work tree root, with `/` separators, as git names it.
+    pub fn relative(&self, path: &Path) -> Result<PathBuf, GitError> {
+        let absolute = absolute(path);
+        absolute
+            .strip_prefix(&self.workdir)
+            .map(Path::to_path_buf)
+            .map_err(|_| GitError::OutsideWorkTree { path: path.to_path_buf(), workdir: self.workdir.clone() })
+    }
+
+    /// The content of `path` at `commit`, and its blob id; `None` when the file did not exist
+    /// there.
+    pub fn read_at(&self, commit: git2::Oid, path: &Path) -> Result<Option<(Vec<u8>, git2::Oid)>, GitError> {
+        let relative = self.relative(path)?;
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        let entry = match tree.get_path(&relative) {
+            Ok(entry) => entry,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let blob = match entry.to_object(&self.repo)?.into_blob() {
+            Ok(blob) => blob,
+            Err(_) => return Ok(None), // a directory or submodule where a file is expected
+        };
+        Ok(Some((blob.content().to_vec(), blob.id())))
+    }
+}
+
+/// An absolute, normalised path without requiring the file to exist (a model deleted in the
+/// working tree must still be found in the baseline).
+fn absolute(path: &Path) -> PathBuf {
+    if let Ok(canonical) = path.canonicalize() {
+        return canonical;
+    }
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    match (parent.canonicalize(), path.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => std::env::current_dir().map(|cwd| cwd.join(path)).unwrap_or_else(|_| path.to_path_buf()),
+    }
+}

@@ -1,0 +1,17 @@
+//! mlops-ci: evaluate a candidate ONNX model against its baseline on the same data, compare
+//! the metrics, decide the gates and report. See README.md for the user's view and
+//! DESIGN.md's "one direction of flow" for how the modules fit.
+
+pub mod app;
+pub mod cli;
+pub mod compare;
+pub mod config;
+pub mod data;
+pub mod error;
+pub mod eval;
+pub mod git;
+pub mod lfs;
+pub mod metrics;
+pub mod model;
+pub mod report;
+pub mod runtime;

@@ -1,0 +1,80 @@
+//! ONNX models: where the bytes come from, what they are (identity), and how their inputs
+//! and outputs map onto a suite's data (binding).
+
+mod binding;
+mod signature;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+pub use binding::{Binding, InputBinding, LabelKind, OutputBinding, ScoreKind, bind};
+pub use signature::{ElemType, Port, PortKind, Signature};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("model file {} does not exist (check `model` in the config; paths are relative to the config file)", path.display())]
+    Missing { path: PathBuf },
+    #[error("cannot read model {}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    LfsPointer(String),
+    #[error("{} is empty (0 bytes), not an ONNX model", path.display())]
+    EmptyFile { path: PathBuf },
+    #[error("model {model}: {message}")]
+    Binding { model: String, message: String },
+}
+
+/// A model's bytes and where they came from.
+pub struct ModelBytes {
+    pub identity: ModelIdentity,
+    pub bytes: Vec<u8>,
+}
+
+/// What exactly was evaluated, for the report: enough to find the file again and to tell
+/// whether two runs used the same model.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct ModelIdentity {
+    /// Path as written in the config (relative to it), or the fixed baseline file.
+    pub path: String,
+    /// Where the bytes were read: `working tree`, `file`, or `git <rev> (<commit>)`.
+    pub source: String,
+    /// The git blob id of the content (what `git hash-object` prints).
+    pub git_blob: String,
+    pub sha256: String,
+    pub size_bytes: u64,
+}
+
+impl ModelBytes {
+    /// Reads a model file from disk.
+    pub fn from_file(path: &Path, display_path: &str, source: &str) -> Result<Self, ModelError> {
+        if !path.exists() {
+            return Err(ModelError::Missing { path: path.to_path_buf() });
+        }
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
+        Self::from_bytes(bytes, path, display_path, source)
+    }
+
+    /// Wraps bytes read elsewhere (a git blob); checks they are not a pointer file.
+    pub fn from_bytes(bytes: Vec<u8>, path: &Path, display_path: &str, source: &str) -> Result<Self, ModelError> {
+        if bytes.is_empty() {
+            return Err(ModelError::EmptyFile { path: path.to_path_buf() });
+        }
+        if let Some(pointer) = crate::lfs::parse_pointer(&bytes) {
+            return Err(ModelError::LfsPointer(crate::lfs::pointer_message(path, &pointer)));
+        }
+        let identity = ModelIdentity {
+            path: display_path.to_owned(),
+            source: source.to_owned(),
+            git_blob: git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).map(|o| o.to_string()).unwrap_or_default(),
+            sha256: hex(&Sha256::digest(&bytes)),
+            size_bytes: bytes.len() as u64,
+        };
+        Ok(Self { identity, bytes })
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,109 @@
+//! A model's inputs and outputs, in our own terms (independent of the `ort` version).
+
+use std::fmt;
+
+use ort::value::TensorElementType;
+use ort::value::ValueType;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ElemType {
+    F32,
+    F64,
+    I64,
+    I32,
+    String,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PortKind {
+    /// `shape` uses -1 for dynamic dimensions.
+    Tensor { dtype: ElemType, shape: Vec<i64> },
+    /// `seq(map(key, value))`: scikit-learn's ZipMap output.
+    SequenceOfMaps { key: ElemType, value: ElemType },
+    Other { description: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Port {
+    pub name: String,
+    #[serde(flatten)]
+    pub kind: PortKind,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Signature {
+    pub inputs: Vec<Port>,
+    pub outputs: Vec<Port>,
+}
+
+impl Signature {
+    pub fn from_session(session: &ort::session::Session) -> Self {
+        let port = |o: &ort::value::Outlet| Port { name: o.name().to_owned(), kind: PortKind::from(o.dtype()) };
+        Signature { inputs: session.inputs().iter().map(port).collect(), outputs: session.outputs().iter().map(port).collect() }
+    }
+
+    pub fn output(&self, name: &str) -> Option<&Port> {
+        self.outputs.iter().find(|p| p.name == name)
+    }
+
+    /// `a: tensor(float)[-1,4], b: ...` for messages.
+    pub fn describe_outputs(&self) -> String {
+        self.outputs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    }
+}
+
+impl From<TensorElementType> for ElemType {
+    fn from(t: TensorElementType) -> Self {
+        match t {
+            TensorElementType::Float32 => ElemType::F32,
+            TensorElementType::Float64 => ElemType::F64,
+            TensorElementType::Int64 => ElemType::I64,
+            TensorElementType::Int32 => ElemType::I32,
+            TensorElementType::String => ElemType::String,
+            _ => ElemType::Other,
+        }
+    }
+}
+
+impl From<&ValueType> for PortKind {
+    fn from(v: &ValueType) -> Self {
+        match v {
+            ValueType::Tensor { ty, shape, .. } => PortKind::Tensor { dtype: (*ty).into(), shape: shape.iter().copied().collect() },
+            ValueType::Sequence(inner) => match inner.as_ref() {
+                ValueType::Map { key, value } => PortKind::SequenceOfMaps { key: (*key).into(), value: (*value).into() },
+                other => PortKind::Other { description: format!("seq({other})") },
+            },
+            other => PortKind::Other { description: other.to_string() },
+        }
+    }
+}
+
+impl fmt::Display for ElemType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ElemType::F32 => "float",
+            ElemType::F64 => "double",
+            ElemType::I64 => "int64",
+            ElemType::I32 => "int32",
+            ElemType::String => "string",
+            ElemType::Other => "other",
+        })
+    }
+}
+
+impl fmt::Display for Port {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            PortKind::Tensor { dtype, shape } => {
+                let dims: Vec<String> = shape.iter().map(|d| if *d < 0 { "?".to_owned() } else { d.to_string() }).collect();
+                write!(f, "`{}` tensor({dtype})[{}]", self.name, dims.join(","))
+            }
+            PortKind::SequenceOfMaps { key, value } => write!(f, "`{}` seq(map({key},{value}))", self.name),
+            PortKind::Other { description } => write!(f, "`{}` {description}", self.name),
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! The Report: one serialisable value holding everything a run found, rendered by templates
+//! into terminal text and Markdown, or written as JSON (the interchange format).
+
+mod render;
+
+use serde::{Deserialize, Serialize};
+
+pub use render::{Format, RenderError, RenderOptions, render};
+
+use crate::compare::{GateResult, MetricDelta, Verdict};
+use crate::metrics::LatencySummary;
+use crate::metrics::classification::ClassStats;
+use crate::model::ModelIdentity;
+use crate::runtime::RuntimeInfo;
+
+/// Bumped on any incompatible change to the JSON layout.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool_version: String,
+    pub verdict: Verdict,
+    /// The config file, as given.
+    pub config: String,
+    pub baseline: BaselineInfo,
+    pub runtime: Option<RuntimeInfo>,
+    pub suites: Vec<SuiteReport>,
+    /// Suites not run, with the reason (nothing they depend on changed).
+    #[serde(default)]
+    pub skipped: Vec<SkippedSuite>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// Which baseline the run compared with.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BaselineInfo {
+    /// `git`, `file` or `none`.
+    pub kind: String,
+    /// The revision as given or worked out (`origin/main`, `HEAD~1`...).
+    pub revision: Option<String>,
+    /// The commit it resolved to.
+    pub commit: Option<String>,
+    /// One line saying where the baseline came from and why.
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SkippedSuite {
+    pub name: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SuiteReport {
+    pub name: String,
+    pub task: String,
+    pub verdict: Verdict,
+    pub data: Option<DataSummary>,
+    pub candidate: Option<ModelIdentity>,
+    pub baseline: Option<ModelIdentity>,
+    /// Why there is no baseline model, when there is none.
+    pub baseline_missing: Option<String>,
+    pub metrics: Vec<MetricDelta>,
+    pub gates: Vec<GateResult>,
+    pub classes: Option<ClassReport>,
+    pub paired: Option<PairedSummary>,
+    pub timing: Option<TimingSummary>,
+    pub notes: Vec<String>,
+    /// Set when the suite could not be evaluated; then most other fields are empty.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DataSummary {
+    pub path: String,
+    pub rows: usize,
+    pub features: Vec<String>,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ClassReport {
+    /// Class labels, in the order of the confusion matrices' rows and columns.
+    pub labels: Vec<String>,
+    pub candidate: Vec<ClassStats>,
+    pub baseline: Option<Vec<ClassStats>>,
+    pub candidate_confusion: Vec<Vec<u64>>,
+    pub baseline_confusion: Option<Vec<Vec<u64>>>,
+}
+
+/// Example-level comparison of the two models on the same rows.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PairedSummary {
+    /// Examples the candidate gets better than the baseline (right where it was wrong, or a
+    /// smaller error).
+    pub improved: u64,
+    /// Examples the candidate gets worse.
+    pub worsened: u64,
+    /// Examples whose prediction changed at all.
+    pub changed: u64,
+    /// Two-sided sign-test p-value of improved vs worsened; small means the difference is
+    /// unlikely to be noise.
+    pub p_value: Option<f64>,
+    /// `significant` (p < 0.05), `not_significant`, or `identical`.
+    pub assessment: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TimingSummary {
+    pub candidate: LatencySummary,
+    pub baseline: Option<LatencySummary>,
+    pub batch_size: usize,
+}
+
+impl Report {
+    /// Gates that failed, with their suite, for summaries and annotations.
+    pub fn failed_gates(&self) -> impl Iterator<Item = (&SuiteReport, &GateResult)> {
+        self.suites.iter().flat_map(|s| s.gates.iter().filter(|g| g.outcome == crate::compare::GateOutcome::Fail).map(move |g| (s, g)))
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        self.verdict.exit_code()
+    }
+}

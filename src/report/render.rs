@@ -1,0 +1,111 @@
+//! Rendering through minijinja templates. The built-in templates are compiled into the
+//! binary; `--templates DIR` replaces any of them by a file of the same name.
+
+use std::path::PathBuf;
+
+use minijinja::value::Value;
+use minijinja::{Environment, UndefinedBehavior};
+
+use super::Report;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A table for people at a terminal (coloured when it is a TTY and NO_COLOR is unset).
+    Terminal,
+    /// What the PR comment shows: a one-line verdict, a table per suite, details folded.
+    Markdown,
+    /// Every number, for machines (`schema_version` inside).
+    Json,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    pub color: bool,
+    /// A directory whose `terminal.txt.j2` / `markdown.md.j2` override the built-in ones.
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("template {name}: {message}")]
+    Template { name: String, message: String },
+    #[error("cannot read template {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot write JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+const TERMINAL: (&str, &str) = ("terminal.txt.j2", include_str!("../../templates/terminal.txt.j2"));
+const MARKDOWN: (&str, &str) = ("markdown.md.j2", include_str!("../../templates/markdown.md.j2"));
+
+pub fn render(report: &Report, format: Format, options: &RenderOptions) -> Result<String, RenderError> {
+    let (name, builtin) = match format {
+        Format::Json => return Ok(serde_json::to_string_pretty(report)? + "\n"),
+        Format::Terminal => TERMINAL,
+        Format::Markdown => MARKDOWN,
+    };
+    let source = match &options.templates {
+        Some(dir) if dir.join(name).is_file() => {
+            let path = dir.join(name);
+            std::fs::read_to_string(&path).map_err(|source| RenderError::Read { path, source })?
+        }
+        _ => builtin.to_owned(),
+    };
+    let env = environment(options.color);
+    let fail = |e: minijinja::Error| RenderError::Template { name: name.to_owned(), message: format!("{e:#}") };
+    let template = env.template_from_named_str(name, &source).map_err(fail)?;
+    template.render(minijinja::context! { report => Value::from(minijinja::value::Serde(report)), version => env!("CARGO_PKG_VERSION") }).map_err(fail)
+}
+
+fn environment(color: bool) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Chainable);
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .expect("the default delimiters are valid"),
+    );
+    env.add_filter("num", num);
+    env.add_filter("signed", signed);
+    env.add_filter("pct", pct);
+    env.add_filter("ljust", |s: String, w: usize| format!("{s:<w$}"));
+    env.add_filter("rjust", |s: String, w: usize| format!("{s:>w$}"));
+    env.add_filter("md", |s: String| s.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;").replace('\n', " "));
+    env.add_filter("short", |s: String| s.chars().take(12).collect::<String>());
+    for (name, code) in [("red", "31"), ("green", "32"), ("yellow", "33"), ("bold", "1"), ("dim", "2")] {
+        env.add_filter(name, move |s: String| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s });
+    }
+    env
+}
+
+/// A metric value: integers as integers, others with four decimals (scientific when tiny).
+fn num(v: Value) -> String {
+    match f64::try_from(v) {
+        Err(_) => "—".to_owned(),
+        Ok(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
+        Ok(x) if x != 0.0 && x.abs() < 1e-3 => format!("{x:.3e}"),
+        Ok(x) if x.abs() >= 1e4 => format!("{x:.1}"),
+        Ok(x) => format!("{x:.4}"),
+    }
+}
+
+fn signed(v: Value) -> String {
+    match f64::try_from(v) {
+        Err(_) => "—".to_owned(),
+        Ok(x) if x == 0.0 => "0".to_owned(),
+        Ok(x) => {
+            let body = num(Value::from(x.abs()));
+            if x > 0.0 { format!("+{body}") } else { format!("-{body}") }
+        }
+    }
+}
+
+fn pct(v: Value) -> String {
+    match f64::try_from(v) {
+        Err(_) => String::new(),
+        Ok(x) => format!("{}{:.2}%", if x > 0.0 { "+" } else if x < 0.0 { "-" } else { "" }, x.abs()),
+    }
+}
