@@ -54,11 +54,15 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Evaluate candidate and baseline models, compare metrics, decide the gates, report.
-    #[command(after_help = "Examples:\n  mlops-ci check\n  mlops-ci check --base origin/main --suite iris\n  mlops-ci check --format markdown --output report.md\n  mlops-ci check --predictions preds.csv")]
+    #[command(
+        after_help = "Examples:\n  mlops-ci check\n  mlops-ci check --base origin/main --suite iris\n  mlops-ci check --format markdown --output report.md\n  mlops-ci check --predictions preds.csv"
+    )]
     Check(CheckArgs),
 
     /// Evaluate one model on one data file, without a config or git.
-    #[command(after_help = "Examples:\n  mlops-ci eval --model model.onnx --data test.csv --label species\n  mlops-ci eval --model new.onnx --baseline old.onnx --data test.npz --task regression")]
+    #[command(
+        after_help = "Examples:\n  mlops-ci eval --model model.onnx --data test.csv --label species\n  mlops-ci eval --model new.onnx --baseline old.onnx --data test.npz --task regression"
+    )]
     Eval(EvalArgs),
 
     /// Compare two saved JSON reports (from `check --format json`).

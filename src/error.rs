@@ -20,7 +20,10 @@ pub enum Error {
     #[error(transparent)]
     Eval(#[from] crate::eval::EvalError),
     #[error("cannot write {}: {source}", path.display())]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Usage(String),
 }

@@ -30,13 +30,18 @@ pub fn parse_pointer(bytes: &[u8]) -> Option<LfsPointer> {
             size = v.trim().parse().ok();
         }
     }
-    Some(LfsPointer { oid: oid?, size: size? })
+    Some(LfsPointer {
+        oid: oid?,
+        size: size?,
+    })
 }
 
 /// Reads the first bytes of a file and tells whether it is an LFS pointer.
 pub fn file_is_pointer(path: &Path) -> std::io::Result<Option<LfsPointer>> {
     let mut head = Vec::with_capacity(1024);
-    std::fs::File::open(path)?.take(1025).read_to_end(&mut head)?;
+    std::fs::File::open(path)?
+        .take(1025)
+        .read_to_end(&mut head)?;
     Ok(parse_pointer(&head))
 }
 

@@ -27,16 +27,27 @@ fn init_logging(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
 }
 
 fn run(cli: &Cli) -> Result<u8> {
-    let runtime_options = RuntimeOptions { ort_lib: cli.ort_lib.clone(), offline: cli.offline };
+    let runtime_options = RuntimeOptions {
+        ort_lib: cli.ort_lib.clone(),
+        offline: cli.offline,
+    };
     let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     };
     match &cli.command {
         Command::Check(args) => {
@@ -52,12 +63,17 @@ fn run(cli: &Cli) -> Result<u8> {
             emit(&report, &args.output, color)
         }
         Command::Eval(args) => {
-            let options = CheckOptions { runtime: runtime_options, predictions: None, ..CheckOptions::default() };
+            let options = CheckOptions {
+                runtime: runtime_options,
+                predictions: None,
+                ..CheckOptions::default()
+            };
             let report = app::eval_adhoc(args, &cli.dir, &options)?;
             emit(&report, &args.output, color)
         }
         Command::Diff(args) => {
-            let report = app::diff_reports(&cli.dir.join(&args.before), &cli.dir.join(&args.after))?;
+            let report =
+                app::diff_reports(&cli.dir.join(&args.before), &cli.dir.join(&args.after))?;
             emit(&report, &args.output, color)
         }
         Command::Doctor => {
@@ -74,7 +90,16 @@ fn run(cli: &Cli) -> Result<u8> {
 
 /// Prints the report, writes `--output`, and turns the verdict into the exit status.
 fn emit(report: &Report, output: &OutputArgs, color: bool) -> Result<u8> {
-    let render = |format: Format, color: bool| report::render(report, format, &RenderOptions { color, templates: output.templates.clone() });
+    let render = |format: Format, color: bool| {
+        report::render(
+            report,
+            format,
+            &RenderOptions {
+                color,
+                templates: output.templates.clone(),
+            },
+        )
+    };
     match &output.output {
         Some(path) => {
             write_file(path, &render(output.format, false)?)?;
@@ -82,11 +107,17 @@ fn emit(report: &Report, output: &OutputArgs, color: bool) -> Result<u8> {
                 print!("{}", render(Format::Terminal, color)?);
             }
         }
-        None => print!("{}", render(output.format, color && output.format == Format::Terminal)?),
+        None => print!(
+            "{}",
+            render(output.format, color && output.format == Format::Terminal)?
+        ),
     }
     Ok(report.exit_code())
 }
 
 fn write_file(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|source| Error::Write { path: path.to_path_buf(), source })
+    std::fs::write(path, text).map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }

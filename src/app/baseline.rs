@@ -11,9 +11,17 @@ use crate::report::BaselineInfo;
 
 pub enum BaselineSource {
     /// `[baseline] path`: one fixed model for every suite.
-    File { path: PathBuf, display: String },
-    Git { repo: Box<Repo>, base: BaseRevision },
-    None { reason: String },
+    File {
+        path: PathBuf,
+        display: String,
+    },
+    Git {
+        repo: Box<Repo>,
+        base: BaseRevision,
+    },
+    None {
+        reason: String,
+    },
 }
 
 /// The baseline side of one suite.
@@ -28,11 +36,17 @@ impl BaselineSource {
         if flag.is_none()
             && let Some(path) = &config.baseline.path
         {
-            return Ok(BaselineSource::File { path: config.resolve(path), display: path.display().to_string() });
+            return Ok(BaselineSource::File {
+                path: config.resolve(path),
+                display: path.display().to_string(),
+            });
         }
         let Some(repo) = Repo::discover(&config.root) else {
             return Ok(BaselineSource::None {
-                reason: format!("{} is not in a git repository and `baseline.path` is not set", config.root.display()),
+                reason: format!(
+                    "{} is not in a git repository and `baseline.path` is not set",
+                    config.root.display()
+                ),
             });
         };
         let explicit = flag.or(config.baseline.git_ref.as_deref());
@@ -59,29 +73,49 @@ impl BaselineSource {
                 commit: Some(base.commit.to_string()),
                 description: base.how.clone(),
             },
-            BaselineSource::None { reason } => BaselineInfo { kind: "none".into(), revision: None, commit: None, description: reason.clone() },
+            BaselineSource::None { reason } => BaselineInfo {
+                kind: "none".into(),
+                revision: None,
+                commit: None,
+                description: reason.clone(),
+            },
         }
     }
 
     /// The baseline version of the model at `model_path` (as resolved for the candidate).
     pub fn model(&self, model_path: &Path, display: &str) -> Result<BaselineModel> {
         Ok(match self {
-            BaselineSource::File { path, display } => BaselineModel::Found(ModelBytes::from_file(path, display, "file")?),
+            BaselineSource::File { path, display } => {
+                BaselineModel::Found(ModelBytes::from_file(path, display, "file")?)
+            }
             BaselineSource::None { reason } => BaselineModel::Missing(reason.clone()),
             BaselineSource::Git { repo, base } => match repo.read_at(base.commit, model_path)? {
                 Some((bytes, _)) => {
-                    let source = format!("git {} ({})", base.revision, &base.commit.to_string()[..10]);
-                    BaselineModel::Found(ModelBytes::from_bytes(bytes, model_path, display, &source)?)
+                    let source =
+                        format!("git {} ({})", base.revision, &base.commit.to_string()[..10]);
+                    BaselineModel::Found(ModelBytes::from_bytes(
+                        bytes, model_path, display, &source,
+                    )?)
                 }
-                None => BaselineModel::Missing(format!("`{display}` does not exist at `{}` (a new model)", base.revision)),
+                None => BaselineModel::Missing(format!(
+                    "`{display}` does not exist at `{}` (a new model)",
+                    base.revision
+                )),
             },
         })
     }
 
     /// When the data file differs at the base revision: a note with both sizes, so a reader
     /// knows the models were compared on the candidate's data.
-    pub fn data_change_note(&self, data_path: &Path, display: &str, rows_now: usize) -> Option<String> {
-        let BaselineSource::Git { repo, base } = self else { return None };
+    pub fn data_change_note(
+        &self,
+        data_path: &Path,
+        display: &str,
+        rows_now: usize,
+    ) -> Option<String> {
+        let BaselineSource::Git { repo, base } = self else {
+            return None;
+        };
         let now = git2::Oid::hash_file(git2::ObjectType::Blob, data_path).ok()?;
         match repo.read_at(base.commit, data_path).ok()? {
             Some((_, id)) if id == now => None,
@@ -97,12 +131,19 @@ impl BaselineSource {
                     base.revision
                 ))
             }
-            None => Some(format!("`{display}` is new since `{}`; both models were evaluated on it", base.revision)),
+            None => Some(format!(
+                "`{display}` is new since `{}`; both models were evaluated on it",
+                base.revision
+            )),
         }
     }
 }
 
 fn bytecount_lines(bytes: &[u8]) -> usize {
     let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
-    if bytes.last().is_some_and(|&b| b != b'\n') { newlines + 1 } else { newlines }
+    if bytes.last().is_some_and(|&b| b != b'\n') {
+        newlines + 1
+    } else {
+        newlines
+    }
 }

@@ -8,9 +8,14 @@ use crate::metrics::{MetricId, MetricValues};
 use crate::report::{BaselineInfo, Report, SCHEMA_VERSION, SkippedSuite, SuiteReport};
 
 fn read(path: &Path) -> Result<Report> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?;
-    let report: Report = serde_json::from_str(&text)
-        .map_err(|e| Error::Usage(format!("{} is not an mlops-ci JSON report (write one with `check --format json`): {e}", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?;
+    let report: Report = serde_json::from_str(&text).map_err(|e| {
+        Error::Usage(format!(
+            "{} is not an mlops-ci JSON report (write one with `check --format json`): {e}",
+            path.display()
+        ))
+    })?;
     if report.schema_version != SCHEMA_VERSION {
         return Err(Error::Usage(format!(
             "{} has schema_version {}, this mlops-ci reads {SCHEMA_VERSION}",
@@ -39,11 +44,22 @@ pub fn diff_reports(before: &Path, after: &Path) -> Result<Report> {
     let mut skipped = Vec::new();
     for suite in &new.suites {
         let Some(previous) = old.suites.iter().find(|s| s.name == suite.name) else {
-            skipped.push(SkippedSuite { name: suite.name.clone(), reason: format!("not in {}", before.display()) });
+            skipped.push(SkippedSuite {
+                name: suite.name.clone(),
+                reason: format!("not in {}", before.display()),
+            });
             continue;
         };
-        let ids: Vec<MetricId> = suite.metrics.iter().filter_map(|m| MetricId::from_name(&m.metric)).collect();
-        let metrics = compare::compare(&ids, &candidate_values(suite), Some(&candidate_values(previous)));
+        let ids: Vec<MetricId> = suite
+            .metrics
+            .iter()
+            .filter_map(|m| MetricId::from_name(&m.metric))
+            .collect();
+        let metrics = compare::compare(
+            &ids,
+            &candidate_values(suite),
+            Some(&candidate_values(previous)),
+        );
         suites.push(SuiteReport {
             metrics,
             gates: Vec::new(),
@@ -51,13 +67,20 @@ pub fn diff_reports(before: &Path, after: &Path) -> Result<Report> {
             baseline_missing: None,
             classes: None,
             paired: None,
-            verdict: if suite.error.is_some() { Verdict::Error } else { Verdict::Pass },
+            verdict: if suite.error.is_some() {
+                Verdict::Error
+            } else {
+                Verdict::Pass
+            },
             ..suite.clone()
         });
     }
     for suite in &old.suites {
         if !new.suites.iter().any(|s| s.name == suite.name) {
-            skipped.push(SkippedSuite { name: suite.name.clone(), reason: format!("not in {}", after.display()) });
+            skipped.push(SkippedSuite {
+                name: suite.name.clone(),
+                reason: format!("not in {}", after.display()),
+            });
         }
     }
     Ok(Report {
@@ -74,6 +97,10 @@ pub fn diff_reports(before: &Path, after: &Path) -> Result<Report> {
         runtime: new.runtime.clone(),
         suites,
         skipped,
-        notes: vec![format!("compares the candidate metrics of {} with those of {}; gates are not re-evaluated", after.display(), before.display())],
+        notes: vec![format!(
+            "compares the candidate metrics of {} with those of {}; gates are not re-evaluated",
+            after.display(),
+            before.display()
+        )],
     })
 }

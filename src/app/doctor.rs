@@ -11,11 +11,24 @@ pub fn doctor(dir: &Path, options: &RuntimeOptions) -> String {
     let _ = writeln!(out, "mlops-ci {}", env!("CARGO_PKG_VERSION"));
     match find_library(options.ort_lib.as_deref()) {
         Ok(lib) => {
-            let _ = writeln!(out, "onnxruntime  {} at {} (found via {})", lib.version, lib.path.display(), lib.source);
-            match Runtime::load(&RuntimeOptions { ort_lib: Some(lib.path.clone()), offline: true }) {
+            let _ = writeln!(
+                out,
+                "onnxruntime  {} at {} (found via {})",
+                lib.version,
+                lib.path.display(),
+                lib.source
+            );
+            match Runtime::load(&RuntimeOptions {
+                ort_lib: Some(lib.path.clone()),
+                offline: true,
+            }) {
                 Ok(runtime) => {
                     let providers = runtime.compiled_providers();
-                    let _ = writeln!(out, "providers    {} (compiled into this build)", providers.join(", "));
+                    let _ = writeln!(
+                        out,
+                        "providers    {} (compiled into this build)",
+                        providers.join(", ")
+                    );
                     let auto = if providers.contains(&"tensorrt") || providers.contains(&"cuda") {
                         "device = auto tries tensorrt, then cuda, and says in the report if it fell back to cpu"
                     } else {
@@ -33,16 +46,31 @@ pub fn doctor(dir: &Path, options: &RuntimeOptions) -> String {
         }
     }
     let gpu = Path::new("/proc/driver/nvidia/version").exists() || which("nvidia-smi");
-    let _ = writeln!(out, "gpu          {}", if gpu { "NVIDIA driver present" } else { "none detected" });
+    let _ = writeln!(
+        out,
+        "gpu          {}",
+        if gpu {
+            "NVIDIA driver present"
+        } else {
+            "none detected"
+        }
+    );
     match crate::git::Repo::discover(dir) {
         Some(repo) => {
-            let _ = writeln!(out, "git          repository at {}", repo.workdir().display());
+            let _ = writeln!(
+                out,
+                "git          repository at {}",
+                repo.workdir().display()
+            );
             match repo.resolve_base(None) {
                 Ok(Some(base)) => {
                     let _ = writeln!(out, "baseline     {}", base.how);
                 }
                 Ok(None) => {
-                    let _ = writeln!(out, "baseline     none found automatically (use --base or baseline.ref)");
+                    let _ = writeln!(
+                        out,
+                        "baseline     none found automatically (use --base or baseline.ref)"
+                    );
                 }
                 Err(e) => {
                     let _ = writeln!(out, "baseline     {e}");
@@ -55,8 +83,17 @@ pub fn doctor(dir: &Path, options: &RuntimeOptions) -> String {
     }
     if std::env::var_os("GITHUB_ACTIONS").is_some() {
         let var = |n: &str| std::env::var(n).unwrap_or_else(|_| "-".into());
-        let token = if std::env::var_os("GITHUB_TOKEN").is_some() { "set" } else { "not set" };
-        let _ = writeln!(out, "github       {} event {} (GITHUB_TOKEN {token})", var("GITHUB_REPOSITORY"), var("GITHUB_EVENT_NAME"));
+        let token = if std::env::var_os("GITHUB_TOKEN").is_some() {
+            "set"
+        } else {
+            "not set"
+        };
+        let _ = writeln!(
+            out,
+            "github       {} event {} (GITHUB_TOKEN {token})",
+            var("GITHUB_REPOSITORY"),
+            var("GITHUB_EVENT_NAME")
+        );
     } else {
         let _ = writeln!(out, "github       not running in GitHub Actions");
     }
@@ -64,5 +101,6 @@ pub fn doctor(dir: &Path, options: &RuntimeOptions) -> String {
 }
 
 fn which(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }

@@ -45,7 +45,10 @@ pub struct SuiteSelection {
 
 impl SuiteSelection {
     pub fn all(config: &Config) -> Self {
-        Self { run: config.suites.iter().map(|s| s.name().to_owned()).collect(), skipped: Vec::new() }
+        Self {
+            run: config.suites.iter().map(|s| s.name().to_owned()).collect(),
+            skipped: Vec::new(),
+        }
     }
 }
 
@@ -62,8 +65,14 @@ pub fn check(config: &Config, selection: SuiteSelection, options: &CheckOptions)
     for name in &options.suites {
         if config.suite(name).is_none() {
             let names: Vec<&str> = config.suites.iter().map(|s| s.name()).collect();
-            let hint = crate::config::nearest_name(name, names.iter().copied()).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
-            return Err(crate::error::Error::Usage(format!("no suite `{name}` in {}{hint} (suites: {})", config.path.display(), names.join(", "))));
+            let hint = crate::config::nearest_name(name, names.iter().copied())
+                .map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default();
+            return Err(crate::error::Error::Usage(format!(
+                "no suite `{name}` in {}{hint} (suites: {})",
+                config.path.display(),
+                names.join(", ")
+            )));
         }
     }
     let selected: Vec<&crate::config::SuiteConfig> = config
@@ -80,7 +89,12 @@ pub fn check(config: &Config, selection: SuiteSelection, options: &CheckOptions)
 }
 
 /// Evaluates `suites` against `baseline` and gathers the report.
-pub fn run_suites(config: &Config, suites: &[&SuiteConfig], baseline: &BaselineSource, options: &CheckOptions) -> Result<Report> {
+pub fn run_suites(
+    config: &Config,
+    suites: &[&SuiteConfig],
+    baseline: &BaselineSource,
+    options: &CheckOptions,
+) -> Result<Report> {
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -99,10 +113,20 @@ pub fn run_suites(config: &Config, suites: &[&SuiteConfig], baseline: &BaselineS
     // Loading ONNX Runtime is the slow part of start-up; only now is it needed.
     let runtime = Runtime::load(&options.runtime)?;
     let device = options.device.unwrap_or(config.runtime.device);
-    let mut predictions = options.predictions.as_ref().map(|_| PredictionsOut::default());
+    let mut predictions = options
+        .predictions
+        .as_ref()
+        .map(|_| PredictionsOut::default());
     let mut provider = None;
     for suite in suites {
-        let outcome = suite::run(config, suite, baseline, &runtime, device, predictions.as_mut());
+        let outcome = suite::run(
+            config,
+            suite,
+            baseline,
+            &runtime,
+            device,
+            predictions.as_mut(),
+        );
         provider = provider.or(outcome.provider);
         report.suites.push(outcome.report);
     }

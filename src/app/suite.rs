@@ -46,7 +46,16 @@ pub fn run(
         error: None,
     };
     let mut provider = None;
-    if let Err(e) = evaluate(config, suite, baseline, runtime, device, predictions, &mut report, &mut provider) {
+    if let Err(e) = evaluate(
+        config,
+        suite,
+        baseline,
+        runtime,
+        device,
+        predictions,
+        &mut report,
+        &mut provider,
+    ) {
         report.error = Some(e.to_string());
         report.verdict = Verdict::Error;
     }
@@ -77,9 +86,13 @@ fn evaluate(
     };
     report.baseline = baseline.as_ref().map(|m| m.identity.clone());
     // The same bytes give the same predictions: evaluate once (timings included).
-    let same_model = baseline.as_ref().is_some_and(|b| b.identity.git_blob == candidate.identity.git_blob);
+    let same_model = baseline
+        .as_ref()
+        .is_some_and(|b| b.identity.git_blob == candidate.identity.git_blob);
     if same_model {
-        report.notes.push("the candidate model is identical to the baseline; it was evaluated once".into());
+        report
+            .notes
+            .push("the candidate model is identical to the baseline; it was evaluated once".into());
     }
 
     let data_path = config.resolve(&suite.data.path);
@@ -87,22 +100,51 @@ fn evaluate(
     let schema = reader.schema().clone();
 
     let mut runners = Vec::new();
-    for (role, model) in [("candidate", Some(&candidate)), ("baseline", baseline.as_ref().filter(|_| !same_model))] {
+    for (role, model) in [
+        ("candidate", Some(&candidate)),
+        ("baseline", baseline.as_ref().filter(|_| !same_model)),
+    ] {
         let Some(model) = model else { continue };
         let label = format!("{role} {}", model.identity.path);
-        let (session, used, notes) = build_session(runtime, &model.bytes, &label, device, config.runtime.threads)?;
+        let (session, used, notes) = build_session(
+            runtime,
+            &model.bytes,
+            &label,
+            device,
+            config.runtime.threads,
+        )?;
         *provider = provider.or(Some(used));
         report.notes.extend(notes);
-        let binding = bind(&Signature::from_session(&session), &schema.features, suite.task, &suite.io, &label)?;
-        runners.push(ModelRunner { role, session, binding, classes: suite.io.classes.clone() });
+        let binding = bind(
+            &Signature::from_session(&session),
+            &schema.features,
+            suite.task,
+            &suite.io,
+            &label,
+        )?;
+        runners.push(ModelRunner {
+            role,
+            session,
+            binding,
+            classes: suite.io.classes.clone(),
+        });
     }
 
     let outcome = eval::evaluate(reader, config.runtime.batch_size, &mut runners)?;
     if outcome.rows == 0 {
         return Err(crate::data::DataError::Empty { path: data_path }.into());
     }
-    report.data = Some(DataSummary { path: suite.data.path.display().to_string(), rows: outcome.rows, features: schema.features.clone(), label: schema.label.clone() });
-    if let Some(note) = source.data_change_note(&data_path, &suite.data.path.display().to_string(), outcome.rows) {
+    report.data = Some(DataSummary {
+        path: suite.data.path.display().to_string(),
+        rows: outcome.rows,
+        features: schema.features.clone(),
+        label: schema.label.clone(),
+    });
+    if let Some(note) = source.data_change_note(
+        &data_path,
+        &suite.data.path.display().to_string(),
+        outcome.rows,
+    ) {
         report.notes.push(note);
     }
     let mut models = outcome.models.into_iter();
@@ -111,12 +153,30 @@ fn evaluate(
     let has_baseline = baseline.is_some();
 
     let metric_ids = suite.metric_ids();
-    let sizes = [Some(candidate.identity.size_bytes), baseline.as_ref().map(|b| b.identity.size_bytes)];
+    let sizes = [
+        Some(candidate.identity.size_bytes),
+        baseline.as_ref().map(|b| b.identity.size_bytes),
+    ];
     let (mut candidate_values, mut baseline_values) = match (&outcome.truth, suite.task) {
-        (Targets::Classes(truth), Task::Classification) => {
-            classify(truth, &outcome.truth_classes, candidate_out, baseline_out, same_model && has_baseline, report, predictions, suite.name())
-        }
-        (Targets::Values(truth), Task::Regression) => regress(truth, candidate_out, baseline_out, same_model && has_baseline, report, predictions, suite.name()),
+        (Targets::Classes(truth), Task::Classification) => classify(
+            truth,
+            &outcome.truth_classes,
+            candidate_out,
+            baseline_out,
+            same_model && has_baseline,
+            report,
+            predictions,
+            suite.name(),
+        ),
+        (Targets::Values(truth), Task::Regression) => regress(
+            truth,
+            candidate_out,
+            baseline_out,
+            same_model && has_baseline,
+            report,
+            predictions,
+            suite.name(),
+        ),
         _ => unreachable!("the reader yields targets of the suite's task"),
     };
     candidate_values.set(MetricId::ModelSizeBytes, sizes[0].map(|s| s as f64));
@@ -124,9 +184,15 @@ fn evaluate(
         values.set(MetricId::ModelSizeBytes, sizes[1].map(|s| s as f64));
     }
     let candidate_values = candidate_values.select(&metric_ids);
-    let baseline_values = baseline_values.filter(|_| has_baseline).map(|v| v.select(&metric_ids));
+    let baseline_values = baseline_values
+        .filter(|_| has_baseline)
+        .map(|v| v.select(&metric_ids));
     report.metrics = compare::compare(&metric_ids, &candidate_values, baseline_values.as_ref());
-    report.gates = compare::evaluate_gates(&suite.gate_specs(config), &candidate_values, baseline_values.as_ref());
+    report.gates = compare::evaluate_gates(
+        &suite.gate_specs(config),
+        &candidate_values,
+        baseline_values.as_ref(),
+    );
     report.verdict = compare::suite_verdict(&report.gates, has_baseline);
     if let Some(timing) = &mut report.timing {
         timing.batch_size = config.runtime.batch_size;
@@ -157,26 +223,49 @@ fn classify(
             v
         })
         .collect();
-    let aligned = eval::align_classification(truth, truth_classes, outcomes.into_iter().map(|o| o.predictions).collect());
+    let aligned = eval::align_classification(
+        truth,
+        truth_classes,
+        outcomes.into_iter().map(|o| o.predictions).collect(),
+    );
     let mut computed: Vec<classification::ClassificationMetrics> = aligned
         .models
         .iter()
         .map(|m| {
-            let scores = m.scores.as_ref().map(|s| ClassScores { values: &s.values, width: s.width, column_of_class: &m.column_of_class });
-            classification::evaluate(&aligned.truth, &aligned.classes, &ClassifierOutput { predicted: &m.predicted, scores })
+            let scores = m.scores.as_ref().map(|s| ClassScores {
+                values: &s.values,
+                width: s.width,
+                column_of_class: &m.column_of_class,
+            });
+            classification::evaluate(
+                &aligned.truth,
+                &aligned.classes,
+                &ClassifierOutput {
+                    predicted: &m.predicted,
+                    scores,
+                },
+            )
         })
         .collect();
     for (role, model) in ["candidate", "baseline"].iter().zip(&aligned.models) {
-        report.notes.extend(model.notes.iter().map(|n| format!("{role}: {n}")));
+        report
+            .notes
+            .extend(model.notes.iter().map(|n| format!("{role}: {n}")));
     }
     if let Some(m) = computed.first() {
-        report.notes.extend(m.notes.iter().map(|n| format!("candidate: {n}")));
+        report
+            .notes
+            .extend(m.notes.iter().map(|n| format!("candidate: {n}")));
     }
     if baseline_is_candidate {
         computed.push(computed[0].clone());
         latency_values.push(latency_values[0].clone());
     }
-    let baseline_pred = if baseline_is_candidate { aligned.models.first() } else { aligned.models.get(1) };
+    let baseline_pred = if baseline_is_candidate {
+        aligned.models.first()
+    } else {
+        aligned.models.get(1)
+    };
     if let Some(b) = baseline_pred {
         let c = &aligned.models[0];
         let (mut improved, mut worsened, mut changed) = (0u64, 0u64, 0u64);
@@ -190,10 +279,23 @@ fn classify(
     if let Some(out) = predictions {
         let name = |i: u32| aligned.classes[i as usize].clone();
         for (row, &t) in aligned.truth.iter().enumerate() {
-            out.push(suite, row, name(t), name(aligned.models[0].predicted[row]), baseline_pred.map(|b| name(b.predicted[row])));
+            out.push(
+                suite,
+                row,
+                name(t),
+                name(aligned.models[0].predicted[row]),
+                baseline_pred.map(|b| name(b.predicted[row])),
+            );
         }
     }
-    report.timing = Some(TimingSummary { candidate: latencies[0], baseline: latencies.get(1).copied().or(baseline_is_candidate.then_some(latencies[0])), batch_size: 0 });
+    report.timing = Some(TimingSummary {
+        candidate: latencies[0],
+        baseline: latencies
+            .get(1)
+            .copied()
+            .or(baseline_is_candidate.then_some(latencies[0])),
+        batch_size: 0,
+    });
     report.classes = Some(ClassReport {
         labels: aligned.classes.clone(),
         candidate: computed[0].per_class.clone(),
@@ -201,7 +303,10 @@ fn classify(
         candidate_confusion: computed[0].confusion.clone(),
         baseline_confusion: computed.get(1).map(|m| m.confusion.clone()),
     });
-    let mut values = computed.into_iter().zip(latency_values).map(|(m, latency)| merge(m.values, latency));
+    let mut values = computed
+        .into_iter()
+        .zip(latency_values)
+        .map(|(m, latency)| merge(m.values, latency));
     let candidate_values = values.next().unwrap_or_default();
     (candidate_values, values.next())
 }
@@ -225,7 +330,11 @@ fn regress(
         v
     };
     let candidate_values = metrics_of(&candidate);
-    let baseline = if baseline_is_candidate { Some(&candidate) } else { baseline.as_ref() };
+    let baseline = if baseline_is_candidate {
+        Some(&candidate)
+    } else {
+        baseline.as_ref()
+    };
     let baseline_values = baseline.map(metrics_of);
     let c = values_of(&candidate);
     let b = baseline.map(values_of);
@@ -241,10 +350,20 @@ fn regress(
     }
     if let Some(out) = predictions {
         for (row, &y) in truth.iter().enumerate() {
-            out.push(suite, row, y.to_string(), c[row].to_string(), b.as_ref().map(|b| b[row].to_string()));
+            out.push(
+                suite,
+                row,
+                y.to_string(),
+                c[row].to_string(),
+                b.as_ref().map(|b| b[row].to_string()),
+            );
         }
     }
-    report.timing = Some(TimingSummary { candidate: candidate.latency.summary(), baseline: baseline.map(|b| b.latency.summary()), batch_size: 0 });
+    report.timing = Some(TimingSummary {
+        candidate: candidate.latency.summary(),
+        baseline: baseline.map(|b| b.latency.summary()),
+        batch_size: 0,
+    });
     (candidate_values, baseline_values)
 }
 
@@ -264,7 +383,13 @@ fn paired(improved: u64, worsened: u64, changed: u64) -> PairedSummary {
         Some(p) if p < 0.05 => "significant",
         Some(_) => "not_significant",
     };
-    PairedSummary { improved, worsened, changed, p_value, assessment: assessment.to_owned() }
+    PairedSummary {
+        improved,
+        worsened,
+        changed,
+        p_value,
+        assessment: assessment.to_owned(),
+    }
 }
 
 /// Per-example predictions of every suite, for `--predictions FILE`.
@@ -274,15 +399,38 @@ pub struct PredictionsOut {
 }
 
 impl PredictionsOut {
-    fn push(&mut self, suite: &str, row: usize, truth: String, candidate: String, baseline: Option<String>) {
+    fn push(
+        &mut self,
+        suite: &str,
+        row: usize,
+        truth: String,
+        candidate: String,
+        baseline: Option<String>,
+    ) {
         if self.csv.is_empty() {
             self.csv.push_str("suite,row,truth,candidate,baseline\n");
         }
-        let field = |s: &str| if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() };
-        let _ = writeln!(self.csv, "{},{row},{},{},{}", field(suite), field(&truth), field(&candidate), field(&baseline.unwrap_or_default()));
+        let field = |s: &str| {
+            if s.contains([',', '"', '\n']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s.to_owned()
+            }
+        };
+        let _ = writeln!(
+            self.csv,
+            "{},{row},{},{},{}",
+            field(suite),
+            field(&truth),
+            field(&candidate),
+            field(&baseline.unwrap_or_default())
+        );
     }
 
     pub fn write(&self, path: &Path) -> Result<()> {
-        std::fs::write(path, &self.csv).map_err(|source| Error::Write { path: path.to_path_buf(), source })
+        std::fs::write(path, &self.csv).map_err(|source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        })
     }
 }

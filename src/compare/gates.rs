@@ -30,64 +30,125 @@ pub struct GateResult {
 
 /// Checks every rule of every gate. A metric the candidate lacks fails its gate: a gate that
 /// cannot be checked must not pass silently.
-pub fn evaluate_gates(gates: &[GateSpec], candidate: &MetricValues, baseline: Option<&MetricValues>) -> Vec<GateResult> {
+pub fn evaluate_gates(
+    gates: &[GateSpec],
+    candidate: &MetricValues,
+    baseline: Option<&MetricValues>,
+) -> Vec<GateResult> {
     let mut results = Vec::new();
     for gate in gates {
         let name = gate.metric.name();
         let c = candidate.get(gate.metric);
         let b = baseline.and_then(|b| b.get(gate.metric));
-        let result = |rule: &str, threshold: f64, outcome: GateOutcome, reason: String| GateResult {
-            metric: name.to_owned(),
-            rule: rule.to_owned(),
-            threshold,
-            outcome,
-            reason,
-            line: gate.line,
-        };
+        let result =
+            |rule: &str, threshold: f64, outcome: GateOutcome, reason: String| GateResult {
+                metric: name.to_owned(),
+                rule: rule.to_owned(),
+                threshold,
+                outcome,
+                reason,
+                line: gate.line,
+            };
         let missing = |rule: &str, threshold: f64| {
-            result(rule, threshold, GateOutcome::Fail, format!("{name} could not be computed for the candidate, so the gate cannot pass"))
+            result(
+                rule,
+                threshold,
+                GateOutcome::Fail,
+                format!("{name} could not be computed for the candidate, so the gate cannot pass"),
+            )
         };
         if let Some(min) = gate.min {
             results.push(match c {
                 None => missing("min", min),
-                Some(v) if v >= min => result("min", min, GateOutcome::Pass, format!("{name} {} >= {}", fmt(v), fmt(min))),
-                Some(v) => result("min", min, GateOutcome::Fail, format!("{name} {} is below the minimum {}", fmt(v), fmt(min))),
+                Some(v) if v >= min => result(
+                    "min",
+                    min,
+                    GateOutcome::Pass,
+                    format!("{name} {} >= {}", fmt(v), fmt(min)),
+                ),
+                Some(v) => result(
+                    "min",
+                    min,
+                    GateOutcome::Fail,
+                    format!("{name} {} is below the minimum {}", fmt(v), fmt(min)),
+                ),
             });
         }
         if let Some(max) = gate.max {
             results.push(match c {
                 None => missing("max", max),
-                Some(v) if v <= max => result("max", max, GateOutcome::Pass, format!("{name} {} <= {}", fmt(v), fmt(max))),
-                Some(v) => result("max", max, GateOutcome::Fail, format!("{name} {} is above the maximum {}", fmt(v), fmt(max))),
+                Some(v) if v <= max => result(
+                    "max",
+                    max,
+                    GateOutcome::Pass,
+                    format!("{name} {} <= {}", fmt(v), fmt(max)),
+                ),
+                Some(v) => result(
+                    "max",
+                    max,
+                    GateOutcome::Fail,
+                    format!("{name} {} is above the maximum {}", fmt(v), fmt(max)),
+                ),
             });
         }
         let worse_by = |c: f64, b: f64| match gate.metric.direction() {
             Direction::HigherIsBetter => b - c,
             Direction::LowerIsBetter => c - b,
         };
-        for (rule, limit, as_pct) in [("max_regression", gate.max_regression, false), ("max_regression_pct", gate.max_regression_pct, true)] {
+        for (rule, limit, as_pct) in [
+            ("max_regression", gate.max_regression, false),
+            ("max_regression_pct", gate.max_regression_pct, true),
+        ] {
             let Some(limit) = limit else { continue };
             let unit = if as_pct { "%" } else { "" };
             results.push(match (c, b) {
                 (None, _) => missing(rule, limit),
-                (Some(_), None) => result(rule, limit, GateOutcome::Skipped, "no baseline to compare with".to_owned()),
+                (Some(_), None) => result(
+                    rule,
+                    limit,
+                    GateOutcome::Skipped,
+                    "no baseline to compare with".to_owned(),
+                ),
                 (Some(c), Some(b)) => {
                     let worse = worse_by(c, b);
                     let amount = if as_pct {
-                        if b == 0.0 { if worse > 0.0 { f64::INFINITY } else { 0.0 } } else { 100.0 * worse / b.abs() }
+                        if b == 0.0 {
+                            if worse > 0.0 { f64::INFINITY } else { 0.0 }
+                        } else {
+                            100.0 * worse / b.abs()
+                        }
                     } else {
                         worse
                     };
                     // A tolerance of a few ulps keeps "exactly at the limit" a pass.
                     if amount <= limit + 1e-12 * limit.abs().max(1.0) {
-                        let how = if worse <= 0.0 { "not worse than".to_owned() } else { format!("worse by {}{unit} (limit {}{unit}) than", fmt(amount), fmt(limit)) };
-                        result(rule, limit, GateOutcome::Pass, format!("{name} {} is {how} the baseline {}", fmt(c), fmt(b)))
+                        let how = if worse <= 0.0 {
+                            "not worse than".to_owned()
+                        } else {
+                            format!(
+                                "worse by {}{unit} (limit {}{unit}) than",
+                                fmt(amount),
+                                fmt(limit)
+                            )
+                        };
+                        result(
+                            rule,
+                            limit,
+                            GateOutcome::Pass,
+                            format!("{name} {} is {how} the baseline {}", fmt(c), fmt(b)),
+                        )
                     } else {
                         result(
                             rule,
                             limit,
                             GateOutcome::Fail,
-                            format!("{name} got worse by {}{unit}: {} → {} (allowed: {}{unit})", fmt(amount), fmt(b), fmt(c), fmt(limit)),
+                            format!(
+                                "{name} got worse by {}{unit}: {} → {} (allowed: {}{unit})",
+                                fmt(amount),
+                                fmt(b),
+                                fmt(c),
+                                fmt(limit)
+                            ),
                         )
                     }
                 }
@@ -99,7 +160,11 @@ pub fn evaluate_gates(gates: &[GateSpec], candidate: &MetricValues, baseline: Op
 
 /// Numbers in messages: enough digits to see a difference, no noise.
 fn fmt(v: f64) -> String {
-    if v == 0.0 || (v.abs() >= 1e-3 && v.abs() < 1e6) { format!("{}", (v * 1e4).round() / 1e4) } else { format!("{v:.4e}") }
+    if v == 0.0 || (v.abs() >= 1e-3 && v.abs() < 1e6) {
+        format!("{}", (v * 1e4).round() / 1e4)
+    } else {
+        format!("{v:.4e}")
+    }
 }
 
 #[cfg(test)]
@@ -108,7 +173,14 @@ mod tests {
     use crate::metrics::MetricId;
 
     fn spec(metric: MetricId) -> GateSpec {
-        GateSpec { metric, min: None, max: None, max_regression: None, max_regression_pct: None, line: 7 }
+        GateSpec {
+            metric,
+            min: None,
+            max: None,
+            max_regression: None,
+            max_regression_pct: None,
+            line: 7,
+        }
     }
     fn values(id: MetricId, v: f64) -> MetricValues {
         let mut m = MetricValues::default();
@@ -118,23 +190,49 @@ mod tests {
 
     #[test]
     fn regression_limits_follow_the_direction() {
-        let gate = GateSpec { max_regression: Some(0.01), ..spec(MetricId::Accuracy) };
-        let r = evaluate_gates(&[gate.clone()], &values(MetricId::Accuracy, 0.90), Some(&values(MetricId::Accuracy, 0.95)));
+        let gate = GateSpec {
+            max_regression: Some(0.01),
+            ..spec(MetricId::Accuracy)
+        };
+        let r = evaluate_gates(
+            &[gate.clone()],
+            &values(MetricId::Accuracy, 0.90),
+            Some(&values(MetricId::Accuracy, 0.95)),
+        );
         assert_eq!(r[0].outcome, GateOutcome::Fail);
         assert!(r[0].reason.contains("worse by 0.05"), "{}", r[0].reason);
-        let r = evaluate_gates(&[gate], &values(MetricId::Accuracy, 0.945), Some(&values(MetricId::Accuracy, 0.95)));
+        let r = evaluate_gates(
+            &[gate],
+            &values(MetricId::Accuracy, 0.945),
+            Some(&values(MetricId::Accuracy, 0.95)),
+        );
         assert_eq!(r[0].outcome, GateOutcome::Pass);
 
-        let gate = GateSpec { max_regression_pct: Some(5.0), ..spec(MetricId::Rmse) };
-        let r = evaluate_gates(&[gate.clone()], &values(MetricId::Rmse, 10.4), Some(&values(MetricId::Rmse, 10.0)));
+        let gate = GateSpec {
+            max_regression_pct: Some(5.0),
+            ..spec(MetricId::Rmse)
+        };
+        let r = evaluate_gates(
+            &[gate.clone()],
+            &values(MetricId::Rmse, 10.4),
+            Some(&values(MetricId::Rmse, 10.0)),
+        );
         assert_eq!(r[0].outcome, GateOutcome::Pass);
-        let r = evaluate_gates(&[gate], &values(MetricId::Rmse, 10.6), Some(&values(MetricId::Rmse, 10.0)));
+        let r = evaluate_gates(
+            &[gate],
+            &values(MetricId::Rmse, 10.6),
+            Some(&values(MetricId::Rmse, 10.0)),
+        );
         assert_eq!(r[0].outcome, GateOutcome::Fail);
     }
 
     #[test]
     fn without_baseline_only_absolute_rules_apply() {
-        let gate = GateSpec { min: Some(0.9), max_regression: Some(0.0), ..spec(MetricId::Accuracy) };
+        let gate = GateSpec {
+            min: Some(0.9),
+            max_regression: Some(0.0),
+            ..spec(MetricId::Accuracy)
+        };
         let r = evaluate_gates(&[gate], &values(MetricId::Accuracy, 0.95), None);
         assert_eq!(r[0].outcome, GateOutcome::Pass);
         assert_eq!(r[1].outcome, GateOutcome::Skipped);
@@ -142,7 +240,10 @@ mod tests {
 
     #[test]
     fn a_missing_metric_fails_its_gate() {
-        let gate = GateSpec { max: Some(0.5), ..spec(MetricId::LogLoss) };
+        let gate = GateSpec {
+            max: Some(0.5),
+            ..spec(MetricId::LogLoss)
+        };
         let r = evaluate_gates(&[gate], &MetricValues::default(), None);
         assert_eq!(r[0].outcome, GateOutcome::Fail);
     }

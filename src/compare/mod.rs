@@ -37,19 +37,27 @@ pub struct MetricDelta {
 }
 
 /// Compares metric values; `baseline` is `None` when there is nothing to compare with.
-pub fn compare(ids: &[MetricId], candidate: &MetricValues, baseline: Option<&MetricValues>) -> Vec<MetricDelta> {
+pub fn compare(
+    ids: &[MetricId],
+    candidate: &MetricValues,
+    baseline: Option<&MetricValues>,
+) -> Vec<MetricDelta> {
     ids.iter()
         .map(|&id| {
             let c = candidate.get(id);
             let b = baseline.and_then(|b| b.get(id));
             let delta = c.zip(b).map(|(c, b)| c - b);
-            let delta_pct = delta.zip(b).and_then(|(d, b)| (b != 0.0).then(|| 100.0 * d / b.abs()));
+            let delta_pct = delta
+                .zip(b)
+                .and_then(|(d, b)| (b != 0.0).then(|| 100.0 * d / b.abs()));
             let change = match delta {
                 None => Change::Unknown,
                 // Differences below float noise are no change.
                 Some(d) if d.abs() <= 1e-12 * b.unwrap_or(1.0).abs().max(1.0) => Change::Same,
                 Some(d) => match (id.direction(), d > 0.0) {
-                    (Direction::HigherIsBetter, true) | (Direction::LowerIsBetter, false) => Change::Better,
+                    (Direction::HigherIsBetter, true) | (Direction::LowerIsBetter, false) => {
+                        Change::Better
+                    }
                     _ => Change::Worse,
                 },
             };
@@ -148,8 +156,17 @@ mod tests {
 
     #[test]
     fn worst_verdict_wins() {
-        assert_eq!(Verdict::combine([Verdict::Pass, Verdict::NoBaseline]), Verdict::NoBaseline);
-        assert_eq!(Verdict::combine([Verdict::Fail, Verdict::NoBaseline]), Verdict::Fail);
-        assert_eq!(Verdict::combine([Verdict::Fail, Verdict::Error]), Verdict::Error);
+        assert_eq!(
+            Verdict::combine([Verdict::Pass, Verdict::NoBaseline]),
+            Verdict::NoBaseline
+        );
+        assert_eq!(
+            Verdict::combine([Verdict::Fail, Verdict::NoBaseline]),
+            Verdict::Fail
+        );
+        assert_eq!(
+            Verdict::combine([Verdict::Fail, Verdict::Error]),
+            Verdict::Error
+        );
     }
 }

@@ -8,30 +8,59 @@ pub enum ConfigError {
     NotFound { dir: PathBuf },
 
     #[error("cannot read {}: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     #[error("{}:{line}: unknown key `{key}`{}{}\n  valid keys here: {valid}", path.display(), in_table(table), did_you_mean(suggestion.as_deref()))]
-    UnknownKey { path: PathBuf, line: usize, key: String, table: Option<String>, suggestion: Option<String>, valid: String },
+    UnknownKey {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        table: Option<String>,
+        suggestion: Option<String>,
+        valid: String,
+    },
 
     #[error("{}:{line}: unknown metric `{name}`{}\n  valid metrics for this suite: {valid}", path.display(), did_you_mean(suggestion.as_deref()))]
-    UnknownMetric { path: PathBuf, line: usize, name: String, suggestion: Option<String>, valid: String },
+    UnknownMetric {
+        path: PathBuf,
+        line: usize,
+        name: String,
+        suggestion: Option<String>,
+        valid: String,
+    },
 
     #[error("{}:{line}: {message}", path.display())]
-    Invalid { path: PathBuf, line: usize, message: String },
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
 }
 
 fn did_you_mean(suggestion: Option<&str>) -> String {
-    suggestion.map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+    suggestion
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default()
 }
 
 fn in_table(table: &Option<String>) -> String {
-    table.as_ref().map(|t| format!(" in [{t}]")).unwrap_or_default()
+    table
+        .as_ref()
+        .map(|t| format!(" in [{t}]"))
+        .unwrap_or_default()
 }
 
 /// 1-based line number of a byte offset.
 pub(super) fn line_of(source: &str, offset: usize) -> usize {
     let end = offset.min(source.len());
-    source.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    source.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Turns a toml/serde error into one that says where and what to write instead.
@@ -53,8 +82,15 @@ pub(super) fn from_toml(path: &Path, source: &str, err: &toml::de::Error) -> Con
             valid: valid.join(", "),
         };
     }
-    let message = message.trim_end().replace("unknown variant", "unknown value").replace("variant", "value");
-    ConfigError::Invalid { path: path.to_path_buf(), line, message }
+    let message = message
+        .trim_end()
+        .replace("unknown variant", "unknown value")
+        .replace("variant", "value");
+    ConfigError::Invalid {
+        path: path.to_path_buf(),
+        line,
+        message,
+    }
 }
 
 /// The `[table]` header in force at `offset`, for messages.
@@ -66,4 +102,3 @@ fn enclosing_table(source: &str, offset: usize) -> Option<String> {
         .find(|l| l.starts_with('['))
         .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned())
 }
-

@@ -55,12 +55,18 @@ pub struct RuntimeConfig {
 
 impl Default for RuntimeConfig {
     fn default() -> Self {
-        Self { device: Device::Auto, threads: 0, batch_size: 256 }
+        Self {
+            device: Device::Auto,
+            threads: 0,
+            batch_size: 256,
+        }
     }
 }
 
 /// Where inference runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Device {
     /// The best available: TensorRT, then CUDA, then CPU; the report says which.
@@ -189,15 +195,19 @@ impl Config {
     pub fn discover(dir: &Path) -> Result<Self, ConfigError> {
         let path = dir.join(CONFIG_FILE_NAME);
         if !path.is_file() {
-            return Err(ConfigError::NotFound { dir: dir.to_path_buf() });
+            return Err(ConfigError::NotFound {
+                dir: dir.to_path_buf(),
+            });
         }
         Self::load(&path)
     }
 
     /// Loads and validates the configuration file at `path`.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let source = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let source = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let root = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -253,13 +263,18 @@ impl Config {
             if name.is_empty() || name.contains(|c: char| c.is_whitespace() || c == '/') {
                 return Err(invalid(
                     suite.name.span(),
-                    format!("suite name `{name}` must be non-empty, without spaces or `/` (it names report sections and check runs)"),
+                    format!(
+                        "suite name `{name}` must be non-empty, without spaces or `/` (it names report sections and check runs)"
+                    ),
                 ));
             }
             if let Some(prev) = self.suites[..i].iter().find(|s| s.name.get_ref() == name) {
                 return Err(invalid(
                     suite.name.span(),
-                    format!("suite `{name}` is defined twice (first on line {})", self.line_of(prev.name.span().start)),
+                    format!(
+                        "suite `{name}` is defined twice (first on line {})",
+                        self.line_of(prev.name.span().start)
+                    ),
                 ));
             }
             for metric in suite.metrics.include.iter().flatten() {
@@ -267,17 +282,32 @@ impl Config {
             }
             for gate in &suite.gates {
                 let id = self.resolve_metric(&gate.metric, suite.task)?;
-                let rules = [gate.min, gate.max, gate.max_regression, gate.max_regression_pct];
+                let rules = [
+                    gate.min,
+                    gate.max,
+                    gate.max_regression,
+                    gate.max_regression_pct,
+                ];
                 if rules.iter().all(Option::is_none) {
                     return Err(invalid(
                         gate.metric.span(),
-                        format!("the gate on `{}` has no rule; give at least one of `min`, `max`, `max_regression`, `max_regression_pct`", id.name()),
+                        format!(
+                            "the gate on `{}` has no rule; give at least one of `min`, `max`, `max_regression`, `max_regression_pct`",
+                            id.name()
+                        ),
                     ));
                 }
-                if let Some(bad) = [gate.max_regression, gate.max_regression_pct].into_iter().flatten().find(|v| *v < 0.0 || !v.is_finite()) {
+                if let Some(bad) = [gate.max_regression, gate.max_regression_pct]
+                    .into_iter()
+                    .flatten()
+                    .find(|v| *v < 0.0 || !v.is_finite())
+                {
                     return Err(invalid(
                         gate.metric.span(),
-                        format!("the gate on `{}` allows a regression of {bad}; it must be a finite number >= 0", id.name()),
+                        format!(
+                            "the gate on `{}` allows a regression of {bad}; it must be a finite number >= 0",
+                            id.name()
+                        ),
                     ));
                 }
             }
@@ -295,12 +325,17 @@ impl Config {
                 message: format!("metric `{}` does not apply to {task} suites", id.name()),
             }),
             None => {
-                let names: Vec<&str> = MetricId::ALL.iter().filter(|m| m.applies_to(task)).map(|m| m.name()).collect();
+                let names: Vec<&str> = MetricId::ALL
+                    .iter()
+                    .filter(|m| m.applies_to(task))
+                    .map(|m| m.name())
+                    .collect();
                 Err(ConfigError::UnknownMetric {
                     path: self.path.clone(),
                     line,
                     name: name.get_ref().clone(),
-                    suggestion: suggest::nearest(name.get_ref(), names.iter().copied()).map(str::to_owned),
+                    suggestion: suggest::nearest(name.get_ref(), names.iter().copied())
+                        .map(str::to_owned),
                     valid: names.join(", "),
                 })
             }
@@ -314,7 +349,11 @@ impl Config {
 
     /// Resolves a path from the configuration against its directory.
     pub fn resolve(&self, path: &Path) -> PathBuf {
-        if path.is_absolute() { path.to_path_buf() } else { self.root.join(path) }
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.root.join(path)
+        }
     }
 
     pub fn suite(&self, name: &str) -> Option<&SuiteConfig> {
@@ -348,8 +387,15 @@ impl SuiteConfig {
     /// are always included so that no gate refers to a metric left out.
     pub fn metric_ids(&self) -> Vec<MetricId> {
         let mut ids: Vec<MetricId> = match &self.metrics.include {
-            Some(list) => list.iter().filter_map(|m| MetricId::from_name(m.get_ref())).collect(),
-            None => MetricId::ALL.iter().copied().filter(|m| m.applies_to(self.task) && m.is_default()).collect(),
+            Some(list) => list
+                .iter()
+                .filter_map(|m| MetricId::from_name(m.get_ref()))
+                .collect(),
+            None => MetricId::ALL
+                .iter()
+                .copied()
+                .filter(|m| m.applies_to(self.task) && m.is_default())
+                .collect(),
         };
         for gate in &self.gates {
             if let Some(id) = MetricId::from_name(gate.metric.get_ref())

@@ -16,7 +16,13 @@ mod tests {
 
     #[test]
     fn finds_typos_and_ignores_strangers() {
-        let keys = ["min", "max", "max_regression", "max_regression_pct", "metric"];
+        let keys = [
+            "min",
+            "max",
+            "max_regression",
+            "max_regression_pct",
+            "metric",
+        ];
         assert_eq!(nearest("max_regresion", keys), Some("max_regression"));
         assert_eq!(nearest("metrc", keys), Some("metric"));
         assert_eq!(nearest("completely_unrelated", keys), None);

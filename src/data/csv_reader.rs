@@ -20,10 +20,18 @@ pub struct CsvReader {
 
 impl CsvReader {
     pub fn open(config: &DataConfig, path: &Path, task: Task) -> Result<Self, DataError> {
-        let io = |source| DataError::Io { path: path.to_path_buf(), source };
-        let format = |message: String| DataError::Format { path: path.to_path_buf(), message };
+        let io = |source| DataError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let format = |message: String| DataError::Format {
+            path: path.to_path_buf(),
+            message,
+        };
         let file = File::open(path).map_err(io)?;
-        let mut reader = csv::ReaderBuilder::new().buffer_capacity(1 << 20).from_reader(file);
+        let mut reader = csv::ReaderBuilder::new()
+            .buffer_capacity(1 << 20)
+            .from_reader(file);
         let header: Vec<String> = reader
             .headers()
             .map_err(|e| format(format!("cannot read the header row: {e}")))?
@@ -31,35 +39,53 @@ impl CsvReader {
             .map(|h| h.trim().to_owned())
             .collect();
         if header.iter().all(String::is_empty) {
-            return Err(DataError::Empty { path: path.to_path_buf() });
+            return Err(DataError::Empty {
+                path: path.to_path_buf(),
+            });
         }
         let find = |name: &str, what: &str| {
             header.iter().position(|h| h == name).ok_or_else(|| {
                 let nearest = crate::config::nearest_name(name, header.iter().map(String::as_str));
                 format(format!(
                     "no column `{name}` ({what}){}; the columns are: {}",
-                    nearest.map(|n| format!("; did you mean `{n}`?")).unwrap_or_default(),
+                    nearest
+                        .map(|n| format!("; did you mean `{n}`?"))
+                        .unwrap_or_default(),
                     header.join(", ")
                 ))
             })
         };
         let label_name = config.label.as_deref().ok_or_else(|| {
-            format("`data.label` is not set: name the column that holds the ground truth".to_owned())
+            format(
+                "`data.label` is not set: name the column that holds the ground truth".to_owned(),
+            )
         })?;
         let label_column = find(label_name, "the label")?;
         let features: Vec<String> = match &config.features {
             Some(names) => names.clone(),
-            None => header.iter().filter(|h| *h != label_name).cloned().collect(),
+            None => header
+                .iter()
+                .filter(|h| *h != label_name)
+                .cloned()
+                .collect(),
         };
         if features.is_empty() {
-            return Err(format("there are no feature columns besides the label".to_owned()));
+            return Err(format(
+                "there are no feature columns besides the label".to_owned(),
+            ));
         }
-        let feature_columns = features.iter().map(|f| find(f, "a feature")).collect::<Result<_, _>>()?;
+        let feature_columns = features
+            .iter()
+            .map(|f| find(f, "a feature"))
+            .collect::<Result<_, _>>()?;
         Ok(Self {
             path: path.to_path_buf(),
             reader,
             record: csv::ByteRecord::new(),
-            schema: Schema { features, label: label_name.to_owned() },
+            schema: Schema {
+                features,
+                label: label_name.to_owned(),
+            },
             feature_columns,
             label_column,
             task,
@@ -69,7 +95,10 @@ impl CsvReader {
 
     fn error_at(&self, message: String) -> DataError {
         let line = self.record.position().map_or(0, csv::Position::line);
-        DataError::Format { path: self.path.clone(), message: format!("line {line}: {message}") }
+        DataError::Format {
+            path: self.path.clone(),
+            message: format!("line {line}: {message}"),
+        }
     }
 
     fn field(&self, column: usize) -> &[u8] {
@@ -80,9 +109,14 @@ impl CsvReader {
         let raw = trim(self.field(column));
         fast_float2::parse::<f64, _>(raw).map_err(|_| {
             if raw.is_empty() {
-                self.error_at(format!("column `{name}` is empty; fill or drop missing values before evaluation"))
+                self.error_at(format!(
+                    "column `{name}` is empty; fill or drop missing values before evaluation"
+                ))
             } else {
-                self.error_at(format!("column `{name}` holds `{}`, which is not a number", String::from_utf8_lossy(raw)))
+                self.error_at(format!(
+                    "column `{name}` holds `{}`, which is not a number",
+                    String::from_utf8_lossy(raw)
+                ))
             }
         })
     }
@@ -113,17 +147,27 @@ impl BatchReader for CsvReader {
             match &mut targets {
                 Targets::Classes(ids) => {
                     let raw = self.record.get(self.label_column).unwrap_or_default();
-                    let text = std::str::from_utf8(raw).map_err(|_| self.error_at("the label is not UTF-8 text".into()))?;
+                    let text = std::str::from_utf8(raw)
+                        .map_err(|_| self.error_at("the label is not UTF-8 text".into()))?;
                     if text.trim().is_empty() {
-                        return Err(self.error_at(format!("the label column `{}` is empty", self.schema.label)));
+                        return Err(self.error_at(format!(
+                            "the label column `{}` is empty",
+                            self.schema.label
+                        )));
                     }
                     ids.push(self.labels.intern(text));
                 }
-                Targets::Values(values) => values.push(self.number(self.label_column, &self.schema.label)?),
+                Targets::Values(values) => {
+                    values.push(self.number(self.label_column, &self.schema.label)?)
+                }
             }
             rows += 1;
         }
-        Ok((rows > 0).then_some(Batch { features, rows, targets }))
+        Ok((rows > 0).then_some(Batch {
+            features,
+            rows,
+            targets,
+        }))
     }
 
     fn class_names(&self) -> Vec<String> {

@@ -58,7 +58,11 @@ pub fn canonical_label(raw: &str) -> String {
 pub fn sort_classes(names: &mut [String]) {
     let numbers: Option<Vec<f64>> = names.iter().map(|n| n.parse::<f64>().ok()).collect();
     match numbers {
-        Some(_) => names.sort_by(|a, b| a.parse::<f64>().unwrap_or(0.0).total_cmp(&b.parse::<f64>().unwrap_or(0.0))),
+        Some(_) => names.sort_by(|a, b| {
+            a.parse::<f64>()
+                .unwrap_or(0.0)
+                .total_cmp(&b.parse::<f64>().unwrap_or(0.0))
+        }),
         None => names.sort(),
     }
 }

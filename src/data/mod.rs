@@ -20,7 +20,10 @@ pub enum DataError {
     #[error("{0}")]
     LfsPointer(String),
     #[error("cannot read {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}: {message}", path.display())]
     Format { path: PathBuf, message: String },
     #[error("{} has no rows: there is nothing to evaluate", path.display())]
@@ -62,19 +65,41 @@ pub trait BatchReader: Send {
 }
 
 /// Opens the configured data file for a suite.
-pub fn open(config: &DataConfig, path: &Path, task: Task) -> Result<Box<dyn BatchReader>, DataError> {
+pub fn open(
+    config: &DataConfig,
+    path: &Path,
+    task: Task,
+) -> Result<Box<dyn BatchReader>, DataError> {
     if !path.exists() {
-        return Err(DataError::Missing { path: path.to_path_buf() });
+        return Err(DataError::Missing {
+            path: path.to_path_buf(),
+        });
     }
     match crate::lfs::file_is_pointer(path) {
-        Ok(Some(pointer)) => return Err(DataError::LfsPointer(crate::lfs::pointer_message(path, &pointer))),
+        Ok(Some(pointer)) => {
+            return Err(DataError::LfsPointer(crate::lfs::pointer_message(
+                path, &pointer,
+            )));
+        }
         Ok(None) => {}
-        Err(source) => return Err(DataError::Io { path: path.to_path_buf(), source }),
+        Err(source) => {
+            return Err(DataError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
     }
-    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     match extension.as_str() {
         "csv" => Ok(Box::new(csv_reader::CsvReader::open(config, path, task)?)),
         "npz" | "npy" => Ok(Box::new(npy_reader::NpyReader::open(config, path, task)?)),
-        _ => Err(DataError::UnsupportedFormat { path: path.to_path_buf(), extension }),
+        _ => Err(DataError::UnsupportedFormat {
+            path: path.to_path_buf(),
+            extension,
+        }),
     }
 }

@@ -26,53 +26,118 @@ enum TargetArray {
 
 impl NpyReader {
     pub fn open(config: &DataConfig, path: &Path, task: Task) -> Result<Self, DataError> {
-        let format = |message: String| DataError::Format { path: path.to_path_buf(), message };
-        let is_npz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npz"));
+        let format = |message: String| DataError::Format {
+            path: path.to_path_buf(),
+            message,
+        };
+        let is_npz = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("npz"));
         let (features, target, label) = if is_npz {
-            let file = File::open(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
-            let mut npz = NpzReader::new(file).map_err(|e| format(format!("not a readable .npz archive: {e}")))?;
+            let file = File::open(path).map_err(|source| DataError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let mut npz = NpzReader::new(file)
+                .map_err(|e| format(format!("not a readable .npz archive: {e}")))?;
             let names = npz.names().map_err(|e| format(e.to_string()))?;
             let find = |wanted: &[&str]| {
-                names.iter().find(|n| wanted.iter().any(|w| n.trim_end_matches(".npy") == *w)).cloned()
+                names
+                    .iter()
+                    .find(|n| wanted.iter().any(|w| n.trim_end_matches(".npy") == *w))
+                    .cloned()
             };
-            let x_name = find(&["x", "X"]).ok_or_else(|| format(format!("no feature array `x` (arrays: {})", names.join(", "))))?;
+            let x_name = find(&["x", "X"]).ok_or_else(|| {
+                format(format!(
+                    "no feature array `x` (arrays: {})",
+                    names.join(", ")
+                ))
+            })?;
             let label = config.label.clone().unwrap_or_else(|| "y".to_owned());
-            let y_name = find(&[label.as_str()]).ok_or_else(|| format(format!("no target array `{label}` (arrays: {})", names.join(", "))))?;
+            let y_name = find(&[label.as_str()]).ok_or_else(|| {
+                format(format!(
+                    "no target array `{label}` (arrays: {})",
+                    names.join(", ")
+                ))
+            })?;
             let features = npz_any(&mut npz, &x_name)
-                .and_then(|a| a.into_dimensionality::<Ix2>().map_err(|_| "must be 2-D [rows, features]".to_owned()))
+                .and_then(|a| {
+                    a.into_dimensionality::<Ix2>()
+                        .map_err(|_| "must be 2-D [rows, features]".to_owned())
+                })
                 .map_err(|e| format(format!("array `{x_name}`: {e}")))?;
-            let target = npz_any(&mut npz, &y_name).map_err(|e| format(format!("array `{y_name}`: {e}")))?;
+            let target =
+                npz_any(&mut npz, &y_name).map_err(|e| format(format!("array `{y_name}`: {e}")))?;
             (features, target, label)
         } else {
-            let label = config.label.clone().ok_or_else(|| format("`data.label` must name the .npy file holding the targets".into()))?;
+            let label = config.label.clone().ok_or_else(|| {
+                format("`data.label` must name the .npy file holding the targets".into())
+            })?;
             let target_path = path.parent().unwrap_or(Path::new(".")).join(&label);
             let features = read_npy_any(path).map_err(|e| format(e))?;
-            let features = features.into_dimensionality::<Ix2>().map_err(|_| format("the feature array must be 2-D [rows, features]".into()))?;
-            let target = read_npy_any(&target_path).map_err(|e| DataError::Format { path: target_path.clone(), message: e })?;
+            let features = features
+                .into_dimensionality::<Ix2>()
+                .map_err(|_| format("the feature array must be 2-D [rows, features]".into()))?;
+            let target = read_npy_any(&target_path).map_err(|e| DataError::Format {
+                path: target_path.clone(),
+                message: e,
+            })?;
             (features, target, label)
         };
         // [N] or [N, 1]: one target per row either way.
-        if target.len() != features.nrows() || target.shape().iter().filter(|&&d| d != 1).count() > 1 {
-            return Err(format(format!("{} feature rows but a target array of shape {:?}; it must hold one value per row", features.nrows(), target.shape())));
+        if target.len() != features.nrows()
+            || target.shape().iter().filter(|&&d| d != 1).count() > 1
+        {
+            return Err(format(format!(
+                "{} feature rows but a target array of shape {:?}; it must hold one value per row",
+                features.nrows(),
+                target.shape()
+            )));
         }
         let target: Array1<f64> = target.iter().copied().collect();
         if target.len() != features.nrows() {
-            return Err(format(format!("{} feature rows but {} targets", features.nrows(), target.len())));
+            return Err(format(format!(
+                "{} feature rows but {} targets",
+                features.nrows(),
+                target.len()
+            )));
         }
         if features.nrows() == 0 {
-            return Err(DataError::Empty { path: path.to_path_buf() });
+            return Err(DataError::Empty {
+                path: path.to_path_buf(),
+            });
         }
         let mut labels = LabelInterner::default();
         let targets = match task {
-            Task::Classification => TargetArray::Classes(target.iter().map(|v| labels.intern(&v.to_string())).collect()),
+            Task::Classification => TargetArray::Classes(
+                target
+                    .iter()
+                    .map(|v| labels.intern(&v.to_string()))
+                    .collect(),
+            ),
             Task::Regression => TargetArray::Values(target),
         };
         let feature_names = match &config.features {
             Some(names) if names.len() == features.ncols() => names.clone(),
-            Some(names) => return Err(format(format!("`data.features` names {} columns but the array has {}", names.len(), features.ncols()))),
+            Some(names) => {
+                return Err(format(format!(
+                    "`data.features` names {} columns but the array has {}",
+                    names.len(),
+                    features.ncols()
+                )));
+            }
             None => (0..features.ncols()).map(|i| format!("x{i}")).collect(),
         };
-        Ok(Self { schema: Schema { features: feature_names, label }, features, targets, next_row: 0, labels })
+        Ok(Self {
+            schema: Schema {
+                features: feature_names,
+                label,
+            },
+            features,
+            targets,
+            next_row: 0,
+            labels,
+        })
     }
 }
 
@@ -119,9 +184,15 @@ impl BatchReader for NpyReader {
         let features = slice.iter().copied().collect();
         let targets = match &self.targets {
             TargetArray::Classes(ids) => Targets::Classes(ids[start..end].to_vec()),
-            TargetArray::Values(values) => Targets::Values(values.slice(ndarray::s![start..end]).to_vec()),
+            TargetArray::Values(values) => {
+                Targets::Values(values.slice(ndarray::s![start..end]).to_vec())
+            }
         };
-        Ok(Some(Batch { features, rows: end - start, targets }))
+        Ok(Some(Batch {
+            features,
+            rows: end - start,
+            targets,
+        }))
     }
 
     fn class_names(&self) -> Vec<String> {

@@ -22,11 +22,19 @@ pub struct AlignedModel {
 }
 
 /// Aligns classification outcomes. `models` must all be `Predictions::Classes`.
-pub fn align_classification(truth_ids: &[u32], truth_names: &[String], models: Vec<Predictions>) -> AlignedClassification {
+pub fn align_classification(
+    truth_ids: &[u32],
+    truth_names: &[String],
+    models: Vec<Predictions>,
+) -> AlignedClassification {
     let mut models: Vec<(Vec<u32>, Vec<String>, Option<Scores>)> = models
         .into_iter()
         .map(|p| match p {
-            Predictions::Classes { predicted, names, scores } => (predicted, names, scores),
+            Predictions::Classes {
+                predicted,
+                names,
+                scores,
+            } => (predicted, names, scores),
             Predictions::Values(_) => (Vec::new(), Vec::new(), None),
         })
         .collect();
@@ -64,7 +72,12 @@ pub fn align_classification(truth_ids: &[u32], truth_names: &[String], models: V
     }
     sort_classes(&mut classes);
     classes.dedup();
-    let index_of = |name: &str| classes.iter().position(|c| c == name).expect("every name was added to classes") as u32;
+    let index_of = |name: &str| {
+        classes
+            .iter()
+            .position(|c| c == name)
+            .expect("every name was added to classes") as u32
+    };
 
     let truth_map: Vec<u32> = truth_names.iter().map(|n| index_of(n)).collect();
     let truth: Vec<u32> = truth_ids.iter().map(|&t| truth_map[t as usize]).collect();
@@ -82,7 +95,11 @@ pub fn align_classification(truth_ids: &[u32], truth_names: &[String], models: V
             let model_classes = scores.as_ref().and_then(|s| s.columns.clone());
             let column_of_class: Vec<Option<usize>> = classes
                 .iter()
-                .map(|c| model_classes.as_ref().and_then(|cols| cols.iter().position(|x| x == c)))
+                .map(|c| {
+                    model_classes
+                        .as_ref()
+                        .and_then(|cols| cols.iter().position(|x| x == c))
+                })
                 .collect();
             let scores = scores.filter(|s| s.columns.is_some());
             // Labels in the data that this model cannot produce: every such row is an error
@@ -96,12 +113,29 @@ pub fn align_classification(truth_ids: &[u32], truth_names: &[String], models: V
                     None => !predicted.contains(&(c as u32)),
                 };
                 if unknown {
-                    let what = if model_classes.is_some() { "is not one of the model's classes" } else { "was never predicted by the model" };
-                    notes.push(format!("label `{class}` ({} rows in the data) {what}; those rows count as errors", support[c]));
+                    let what = if model_classes.is_some() {
+                        "is not one of the model's classes"
+                    } else {
+                        "was never predicted by the model"
+                    };
+                    notes.push(format!(
+                        "label `{class}` ({} rows in the data) {what}; those rows count as errors",
+                        support[c]
+                    ));
                 }
             }
-            AlignedModel { predicted, scores, column_of_class, model_classes, notes }
+            AlignedModel {
+                predicted,
+                scores,
+                column_of_class,
+                model_classes,
+                notes,
+            }
         })
         .collect();
-    AlignedClassification { classes, truth, models: aligned }
+    AlignedClassification {
+        classes,
+        truth,
+        models: aligned,
+    }
 }

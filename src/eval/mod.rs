@@ -24,14 +24,25 @@ pub enum EvalError {
     #[error(transparent)]
     Data(#[from] DataError),
     #[error("{model}: ONNX Runtime failed on rows {first_row}..{last_row}: {message}")]
-    Inference { model: String, first_row: usize, last_row: usize, message: String },
+    Inference {
+        model: String,
+        first_row: usize,
+        last_row: usize,
+        message: String,
+    },
     #[error("{model}: {message}")]
     Output { model: String, message: String },
     #[error(
         "{model}: output `{output}` is NaN for {rows} of {total} rows (first at data row {first_row}); \
          the model is broken (NaN weights, or inputs it cannot handle) and its metrics would be meaningless"
     )]
-    NotANumber { model: String, output: String, rows: usize, total: usize, first_row: usize },
+    NotANumber {
+        model: String,
+        output: String,
+        rows: usize,
+        total: usize,
+        first_row: usize,
+    },
     #[error("{model}: {message}")]
     Input { model: String, message: String },
 }
@@ -63,11 +74,22 @@ pub struct EvalOutcome {
 }
 
 /// Streams the data through every model, batch by batch.
-pub fn evaluate(mut reader: Box<dyn BatchReader>, batch_size: usize, runners: &mut [ModelRunner]) -> Result<EvalOutcome, EvalError> {
+pub fn evaluate(
+    mut reader: Box<dyn BatchReader>,
+    batch_size: usize,
+    runners: &mut [ModelRunner],
+) -> Result<EvalOutcome, EvalError> {
     let width = reader.schema().features.len();
-    let mut sinks: Vec<outputs::PredictionSink> = runners.iter().map(|r| outputs::PredictionSink::new(&r.binding.output, r.classes.clone())).collect();
-    let mut latencies: Vec<LatencyRecorder> = runners.iter().map(|_| LatencyRecorder::default()).collect();
-    let mut scratch: Vec<inputs::InputScratch> = runners.iter().map(|_| inputs::InputScratch::default()).collect();
+    let mut sinks: Vec<outputs::PredictionSink> = runners
+        .iter()
+        .map(|r| outputs::PredictionSink::new(&r.binding.output, r.classes.clone()))
+        .collect();
+    let mut latencies: Vec<LatencyRecorder> =
+        runners.iter().map(|_| LatencyRecorder::default()).collect();
+    let mut scratch: Vec<inputs::InputScratch> = runners
+        .iter()
+        .map(|_| inputs::InputScratch::default())
+        .collect();
     let mut truth = None::<Targets>;
     let mut rows = 0;
 
@@ -96,17 +118,34 @@ pub fn evaluate(mut reader: Box<dyn BatchReader>, batch_size: usize, runners: &m
                 let batch = batch?;
                 for (i, runner) in runners.iter_mut().enumerate() {
                     let span = rows..rows + batch.rows;
-                    let values = inputs::build(&runner.binding.input, &batch.features, batch.rows, width, &mut scratch[i])
-                        .map_err(|message| EvalError::Input { model: runner.role.to_owned(), message })?;
-                    let started = Instant::now();
-                    let out = runner.session.run(values).map_err(|e| EvalError::Inference {
+                    let values = inputs::build(
+                        &runner.binding.input,
+                        &batch.features,
+                        batch.rows,
+                        width,
+                        &mut scratch[i],
+                    )
+                    .map_err(|message| EvalError::Input {
                         model: runner.role.to_owned(),
-                        first_row: span.start,
-                        last_row: span.end,
-                        message: e.to_string(),
+                        message,
                     })?;
+                    let started = Instant::now();
+                    let out = runner
+                        .session
+                        .run(values)
+                        .map_err(|e| EvalError::Inference {
+                            model: runner.role.to_owned(),
+                            first_row: span.start,
+                            last_row: span.end,
+                            message: e.to_string(),
+                        })?;
                     latencies[i].record(started.elapsed(), batch.rows);
-                    sinks[i].absorb(&out, batch.rows, span.start).map_err(|message| EvalError::Output { model: runner.role.to_owned(), message })?;
+                    sinks[i]
+                        .absorb(&out, batch.rows, span.start)
+                        .map_err(|message| EvalError::Output {
+                            model: runner.role.to_owned(),
+                            message,
+                        })?;
                 }
                 rows += batch.rows;
                 match (&mut truth, batch.targets) {
@@ -122,17 +161,26 @@ pub fn evaluate(mut reader: Box<dyn BatchReader>, batch_size: usize, runners: &m
         (producer.join().unwrap_or_default(), result)
     });
     result?;
-    let truth = truth.ok_or(EvalError::Data(DataError::Empty { path: Default::default() }))?;
+    // No batch at all: the caller reports the empty dataset with its path.
+    let truth = truth.unwrap_or(Targets::Values(Vec::new()));
     let models = runners
         .iter()
         .zip(sinks)
         .zip(latencies)
         .map(|((runner, sink), latency)| {
             let predictions = sink.finish(runner.role, rows)?;
-            Ok(ModelOutcome { predictions, latency })
+            Ok(ModelOutcome {
+                predictions,
+                latency,
+            })
         })
         .collect::<Result<_, EvalError>>()?;
-    Ok(EvalOutcome { rows, truth, truth_classes, models })
+    Ok(EvalOutcome {
+        rows,
+        truth,
+        truth_classes,
+        models,
+    })
 }
 
 impl ModelRunner {

@@ -82,12 +82,26 @@ impl PredictionSink {
     }
 
     /// Takes one batch's outputs. `offset` is the data row of the batch's first example.
-    pub fn absorb(&mut self, outputs: &SessionOutputs, rows: usize, offset: usize) -> Result<(), String> {
-        let get = |name: &str| outputs.get(name).ok_or_else(|| format!("ONNX Runtime returned no output `{name}`"));
+    pub fn absorb(
+        &mut self,
+        outputs: &SessionOutputs,
+        rows: usize,
+        offset: usize,
+    ) -> Result<(), String> {
+        let get = |name: &str| {
+            outputs
+                .get(name)
+                .ok_or_else(|| format!("ONNX Runtime returned no output `{name}`"))
+        };
         if let Some(name) = self.regression_output.clone() {
             let values = float_values(get(&name)?, &name)?;
             check_rows(&name, values.len(), rows)?;
-            let nan: Vec<usize> = values.iter().enumerate().filter(|(_, v)| v.is_nan()).map(|(i, _)| i).collect();
+            let nan: Vec<usize> = values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_nan())
+                .map(|(i, _)| i)
+                .collect();
             if let Some(&first) = nan.first() {
                 self.note_nan(&name, nan.len(), offset + first);
             }
@@ -98,11 +112,16 @@ impl PredictionSink {
             let before = self.score_values.len();
             let width = match kind {
                 ScoreKind::Tensor => self.absorb_score_tensor(get(&name)?, &name, rows)?,
-                ScoreKind::MapInt64 | ScoreKind::MapText => self.absorb_zipmap(get(&name)?, &name, kind, rows)?,
+                ScoreKind::MapInt64 | ScoreKind::MapText => {
+                    self.absorb_zipmap(get(&name)?, &name, kind, rows)?
+                }
             };
             let batch = &self.score_values[before..];
             if let Some(first) = batch.iter().position(|v| v.is_nan()) {
-                let count = batch.chunks_exact(width).filter(|r| r.iter().any(|v| v.is_nan())).count();
+                let count = batch
+                    .chunks_exact(width)
+                    .filter(|r| r.iter().any(|v| v.is_nan()))
+                    .count();
                 self.note_nan(&name, count, offset + first / width);
             }
         }
@@ -111,7 +130,13 @@ impl PredictionSink {
                 let value = get(&name)?;
                 let ints: Vec<i64> = match value.try_extract_tensor::<i64>() {
                     Ok((_, v)) => v.to_vec(),
-                    Err(_) => value.try_extract_tensor::<i32>().map_err(|e| format!("output `{name}`: {e}"))?.1.iter().map(|&v| i64::from(v)).collect(),
+                    Err(_) => value
+                        .try_extract_tensor::<i32>()
+                        .map_err(|e| format!("output `{name}`: {e}"))?
+                        .1
+                        .iter()
+                        .map(|&v| i64::from(v))
+                        .collect(),
                 };
                 check_rows(&name, ints.len(), rows)?;
                 for v in ints {
@@ -127,7 +152,9 @@ impl PredictionSink {
                 }
             }
             Some((name, LabelKind::Text)) => {
-                let (_, strings) = get(&name)?.try_extract_strings().map_err(|e| format!("output `{name}`: {e}"))?;
+                let (_, strings) = get(&name)?
+                    .try_extract_strings()
+                    .map_err(|e| format!("output `{name}`: {e}"))?;
                 check_rows(&name, strings.len(), rows)?;
                 for s in &strings {
                     let id = self.labels.intern(s);
@@ -140,7 +167,10 @@ impl PredictionSink {
                 let start = self.score_values.len() - rows * width;
                 let columns = self.columns.clone().unwrap_or_default();
                 for row in self.score_values[start..].chunks_exact(width) {
-                    let best = row.iter().enumerate().fold(0, |best, (i, v)| if *v > row[best] { i } else { best });
+                    let best = row
+                        .iter()
+                        .enumerate()
+                        .fold(0, |best, (i, v)| if *v > row[best] { i } else { best });
                     let id = self.labels.intern(&columns[best]);
                     self.predicted.push(id);
                 }
@@ -151,13 +181,18 @@ impl PredictionSink {
 
     fn set_width(&mut self, width: usize, name: &str) -> Result<(), String> {
         match self.width {
-            Some(w) if w != width => Err(format!("output `{name}` changed from {w} to {width} columns between batches")),
+            Some(w) if w != width => Err(format!(
+                "output `{name}` changed from {w} to {width} columns between batches"
+            )),
             Some(_) => Ok(()),
             None => {
                 if let Some(classes) = &self.classes
                     && classes.len() != width
                 {
-                    return Err(format!("`io.classes` names {} classes but output `{name}` has {width} columns", classes.len()));
+                    return Err(format!(
+                        "`io.classes` names {} classes but output `{name}` has {width} columns",
+                        classes.len()
+                    ));
                 }
                 self.width = Some(width);
                 self.columns = match (&self.classes, &self.label) {
@@ -171,40 +206,70 @@ impl PredictionSink {
         }
     }
 
-    fn absorb_score_tensor(&mut self, value: &DynValue, name: &str, rows: usize) -> Result<usize, String> {
+    fn absorb_score_tensor(
+        &mut self,
+        value: &DynValue,
+        name: &str,
+        rows: usize,
+    ) -> Result<usize, String> {
         let (shape, data): (Vec<i64>, Vec<f32>) = match value.try_extract_tensor::<f32>() {
             Ok((shape, data)) => (shape.to_vec(), data.to_vec()),
             Err(_) => {
-                let (shape, data) = value.try_extract_tensor::<f64>().map_err(|e| format!("output `{name}`: {e}"))?;
+                let (shape, data) = value
+                    .try_extract_tensor::<f64>()
+                    .map_err(|e| format!("output `{name}`: {e}"))?;
                 (shape.to_vec(), data.iter().map(|&v| v as f32).collect())
             }
         };
         let width = match shape.as_slice() {
             [r, c] if *r as usize == rows => *c as usize,
-            _ => return Err(format!("output `{name}` has shape {shape:?}; expected [{rows}, classes]")),
+            _ => {
+                return Err(format!(
+                    "output `{name}` has shape {shape:?}; expected [{rows}, classes]"
+                ));
+            }
         };
         self.set_width(width, name)?;
         self.score_values.extend_from_slice(&data);
         Ok(width)
     }
 
-    fn absorb_zipmap(&mut self, value: &DynValue, name: &str, kind: ScoreKind, rows: usize) -> Result<usize, String> {
-        let maps = value.try_extract_sequence::<DynMapValueType>().map_err(|e| format!("output `{name}`: {e}"))?;
+    fn absorb_zipmap(
+        &mut self,
+        value: &DynValue,
+        name: &str,
+        kind: ScoreKind,
+        rows: usize,
+    ) -> Result<usize, String> {
+        let maps = value
+            .try_extract_sequence::<DynMapValueType>()
+            .map_err(|e| format!("output `{name}`: {e}"))?;
         check_rows(name, maps.len(), rows)?;
         for map in &maps {
             let pairs: Vec<(String, f32)> = match kind {
-                ScoreKind::MapInt64 => map.try_extract_key_values::<i64, f32>().map(|kv| kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
+                ScoreKind::MapInt64 => map
+                    .try_extract_key_values::<i64, f32>()
+                    .map(|kv| kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
                 _ => map.try_extract_key_values::<String, f32>(),
             }
             .map_err(|e| format!("output `{name}`: {e}"))?;
             if self.width.is_none() {
                 // ZipMap keys are the model's classes; its maps are ordered by key.
                 self.zipmap_keys = pairs.iter().map(|(k, _)| k.clone()).collect();
-                self.classes.get_or_insert_with(|| pairs.iter().map(|(k, _)| crate::data::canonical_label(k)).collect());
+                self.classes.get_or_insert_with(|| {
+                    pairs
+                        .iter()
+                        .map(|(k, _)| crate::data::canonical_label(k))
+                        .collect()
+                });
                 self.set_width(pairs.len(), name)?;
             }
             if pairs.len() != self.zipmap_keys.len() {
-                return Err(format!("output `{name}` has maps of different sizes ({} and {})", self.zipmap_keys.len(), pairs.len()));
+                return Err(format!(
+                    "output `{name}` has maps of different sizes ({} and {})",
+                    self.zipmap_keys.len(),
+                    pairs.len()
+                ));
             }
             let start = self.score_values.len();
             self.score_values.resize(start + pairs.len(), 0.0);
@@ -213,7 +278,10 @@ impl PredictionSink {
                 let col = if *key == self.zipmap_keys[i] {
                     i
                 } else {
-                    self.zipmap_keys.iter().position(|k| k == key).ok_or_else(|| format!("output `{name}`: unexpected class `{key}`"))?
+                    self.zipmap_keys
+                        .iter()
+                        .position(|k| k == key)
+                        .ok_or_else(|| format!("output `{name}`: unexpected class `{key}`"))?
                 };
                 self.score_values[start + col] = *v;
             }
@@ -224,23 +292,46 @@ impl PredictionSink {
     /// The collected predictions, or an error if any output was NaN.
     pub fn finish(self, role: &str, total: usize) -> Result<Predictions, super::EvalError> {
         if let Some((output, rows, first_row)) = self.nan {
-            return Err(super::EvalError::NotANumber { model: role.to_owned(), output, rows, total, first_row });
+            return Err(super::EvalError::NotANumber {
+                model: role.to_owned(),
+                output,
+                rows,
+                total,
+                first_row,
+            });
         }
         if self.regression_output.is_some() {
             return Ok(Predictions::Values(self.values));
         }
-        let scores = self.width.map(|width| Scores { values: self.score_values, width, columns: self.columns });
-        Ok(Predictions::Classes { predicted: self.predicted, names: self.labels.into_names(), scores })
+        let scores = self.width.map(|width| Scores {
+            values: self.score_values,
+            width,
+            columns: self.columns,
+        });
+        Ok(Predictions::Classes {
+            predicted: self.predicted,
+            names: self.labels.into_names(),
+            scores,
+        })
     }
 }
 
 fn check_rows(name: &str, got: usize, rows: usize) -> Result<(), String> {
-    if got == rows { Ok(()) } else { Err(format!("output `{name}` has {got} values for a batch of {rows} rows")) }
+    if got == rows {
+        Ok(())
+    } else {
+        Err(format!(
+            "output `{name}` has {got} values for a batch of {rows} rows"
+        ))
+    }
 }
 
 fn float_values(value: &DynValue, name: &str) -> Result<Vec<f64>, String> {
     match value.try_extract_tensor::<f32>() {
         Ok((_, data)) => Ok(data.iter().map(|&v| f64::from(v)).collect()),
-        Err(_) => value.try_extract_tensor::<f64>().map(|(_, d)| d.to_vec()).map_err(|e| format!("output `{name}`: {e}")),
+        Err(_) => value
+            .try_extract_tensor::<f64>()
+            .map(|(_, d)| d.to_vec())
+            .map_err(|e| format!("output `{name}`: {e}")),
     }
 }

@@ -20,7 +20,11 @@ impl Repo {
     pub fn resolve_base(&self, explicit: Option<&str>) -> Result<Option<BaseRevision>, GitError> {
         if let Some(revision) = explicit {
             let commit = self.peel(revision)?;
-            return Ok(Some(BaseRevision { revision: revision.to_owned(), commit, how: format!("`{revision}` as configured") }));
+            return Ok(Some(BaseRevision {
+                revision: revision.to_owned(),
+                commit,
+                how: format!("`{revision}` as configured"),
+            }));
         }
         let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) else {
             return Ok(None); // unborn branch: the first commit has no baseline
@@ -38,7 +42,11 @@ impl Repo {
         candidates.push(("main".to_owned(), "the local default branch"));
         candidates.push(("master".to_owned(), "the local default branch"));
         for (name, why) in candidates {
-            let Ok(other) = self.repo.revparse_single(&name).and_then(|o| o.peel_to_commit()) else {
+            let Ok(other) = self
+                .repo
+                .revparse_single(&name)
+                .and_then(|o| o.peel_to_commit())
+            else {
                 continue;
             };
             let commit = match self.repo.merge_base(head.id(), other.id()) {
@@ -51,27 +59,44 @@ impl Repo {
             return Ok(Some(BaseRevision {
                 revision: name.clone(),
                 commit,
-                how: format!("merge-base of HEAD with `{name}` ({why}), {}", short(commit)),
+                how: format!(
+                    "merge-base of HEAD with `{name}` ({why}), {}",
+                    short(commit)
+                ),
             }));
         }
         Ok(None)
     }
 
     fn peel(&self, revision: &str) -> Result<git2::Oid, GitError> {
-        match self.repo.revparse_single(revision).and_then(|o| o.peel_to_commit()) {
+        match self
+            .repo
+            .revparse_single(revision)
+            .and_then(|o| o.peel_to_commit())
+        {
             Ok(commit) => Ok(commit.id()),
-            Err(_) if self.repo.is_shallow() => Err(GitError::ShallowWithoutBase { revision: revision.to_owned() }),
-            Err(e) => Err(GitError::UnknownRevision { revision: revision.to_owned(), message: e.message().to_owned() }),
+            Err(_) if self.repo.is_shallow() => Err(GitError::ShallowWithoutBase {
+                revision: revision.to_owned(),
+            }),
+            Err(e) => Err(GitError::UnknownRevision {
+                revision: revision.to_owned(),
+                message: e.message().to_owned(),
+            }),
         }
     }
 
     /// `origin/feature` for a branch tracking `feature` on `origin`.
     fn upstream_name(&self) -> Result<String, git2::Error> {
         let head = self.repo.head()?;
-        let name = head.shorthand().map_err(|_| git2::Error::from_str("branch name is not UTF-8"))?;
+        let name = head
+            .shorthand()
+            .map_err(|_| git2::Error::from_str("branch name is not UTF-8"))?;
         let branch = self.repo.find_branch(name, git2::BranchType::Local)?;
         let upstream = branch.upstream()?;
-        upstream.name()?.map(str::to_owned).ok_or_else(|| git2::Error::from_str("upstream name is not UTF-8"))
+        upstream
+            .name()?
+            .map(str::to_owned)
+            .ok_or_else(|| git2::Error::from_str("upstream name is not UTF-8"))
     }
 }
 

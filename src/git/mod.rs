@@ -46,12 +46,19 @@ impl Repo {
         absolute
             .strip_prefix(&self.workdir)
             .map(Path::to_path_buf)
-            .map_err(|_| GitError::OutsideWorkTree { path: path.to_path_buf(), workdir: self.workdir.clone() })
+            .map_err(|_| GitError::OutsideWorkTree {
+                path: path.to_path_buf(),
+                workdir: self.workdir.clone(),
+            })
     }
 
     /// The content of `path` at `commit`, and its blob id; `None` when the file did not exist
     /// there.
-    pub fn read_at(&self, commit: git2::Oid, path: &Path) -> Result<Option<(Vec<u8>, git2::Oid)>, GitError> {
+    pub fn read_at(
+        &self,
+        commit: git2::Oid,
+        path: &Path,
+    ) -> Result<Option<(Vec<u8>, git2::Oid)>, GitError> {
         let relative = self.relative(path)?;
         let tree = self.repo.find_commit(commit)?.tree()?;
         let entry = match tree.get_path(&relative) {
@@ -73,9 +80,14 @@ fn absolute(path: &Path) -> PathBuf {
     if let Ok(canonical) = path.canonicalize() {
         return canonical;
     }
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     match (parent.canonicalize(), path.file_name()) {
         (Ok(dir), Some(name)) => dir.join(name),
-        _ => std::env::current_dir().map(|cwd| cwd.join(path)).unwrap_or_else(|_| path.to_path_buf()),
+        _ => std::env::current_dir()
+            .map(|cwd| cwd.join(path))
+            .unwrap_or_else(|_| path.to_path_buf()),
     }
 }

@@ -43,7 +43,11 @@ pub struct ClassificationMetrics {
 }
 
 /// Computes every classification metric for one model.
-pub fn evaluate(truth: &[u32], classes: &[String], output: &ClassifierOutput) -> ClassificationMetrics {
+pub fn evaluate(
+    truth: &[u32],
+    classes: &[String],
+    output: &ClassifierOutput,
+) -> ClassificationMetrics {
     let n = classes.len();
     let mut confusion = vec![vec![0u64; n]; n];
     for (&t, &p) in truth.iter().zip(output.predicted) {
@@ -51,7 +55,9 @@ pub fn evaluate(truth: &[u32], classes: &[String], output: &ClassifierOutput) ->
     }
     let total = truth.len() as u64;
     let support: Vec<u64> = confusion.iter().map(|row| row.iter().sum()).collect();
-    let predicted: Vec<u64> = (0..n).map(|c| confusion.iter().map(|row| row[c]).sum()).collect();
+    let predicted: Vec<u64> = (0..n)
+        .map(|c| confusion.iter().map(|row| row[c]).sum())
+        .collect();
     let correct: u64 = (0..n).map(|c| confusion[c][c]).sum();
 
     let per_class: Vec<ClassStats> = (0..n)
@@ -70,21 +76,34 @@ pub fn evaluate(truth: &[u32], classes: &[String], output: &ClassifierOutput) ->
         .collect();
 
     // sklearn averages over the labels seen in the truth or the predictions.
-    let present: Vec<&ClassStats> = per_class.iter().filter(|s| s.support > 0 || s.predicted > 0).collect();
+    let present: Vec<&ClassStats> = per_class
+        .iter()
+        .filter(|s| s.support > 0 || s.predicted > 0)
+        .collect();
     let macro_avg = |f: fn(&ClassStats) -> f64| mean(present.iter().map(|s| f(s)));
     let weighted_avg = |f: fn(&ClassStats) -> f64| {
         let weight: u64 = present.iter().map(|s| s.support).sum();
-        if weight == 0 { 0.0 } else { present.iter().map(|s| f(s) * s.support as f64).sum::<f64>() / weight as f64 }
+        if weight == 0 {
+            0.0
+        } else {
+            present.iter().map(|s| f(s) * s.support as f64).sum::<f64>() / weight as f64
+        }
     };
 
     let mut values = MetricValues::default();
     values.set(MetricId::Accuracy, Some(ratio(correct, total)));
     let in_truth: Vec<&ClassStats> = per_class.iter().filter(|s| s.support > 0).collect();
-    values.set(MetricId::BalancedAccuracy, Some(mean(in_truth.iter().map(|s| s.recall))));
+    values.set(
+        MetricId::BalancedAccuracy,
+        Some(mean(in_truth.iter().map(|s| s.recall))),
+    );
     values.set(MetricId::PrecisionMacro, Some(macro_avg(|s| s.precision)));
     values.set(MetricId::RecallMacro, Some(macro_avg(|s| s.recall)));
     values.set(MetricId::F1Macro, Some(macro_avg(|s| s.f1)));
-    values.set(MetricId::PrecisionWeighted, Some(weighted_avg(|s| s.precision)));
+    values.set(
+        MetricId::PrecisionWeighted,
+        Some(weighted_avg(|s| s.precision)),
+    );
     values.set(MetricId::RecallWeighted, Some(weighted_avg(|s| s.recall)));
     values.set(MetricId::F1Weighted, Some(weighted_avg(|s| s.f1)));
 
@@ -103,7 +122,12 @@ pub fn evaluate(truth: &[u32], classes: &[String], output: &ClassifierOutput) ->
             values.set(MetricId::RocAuc, None);
         }
     }
-    ClassificationMetrics { values, per_class, confusion, notes }
+    ClassificationMetrics {
+        values,
+        per_class,
+        confusion,
+        notes,
+    }
 }
 
 /// Mean of `-ln p(true class)`, with `p` clipped to `[eps, 1 - eps]` like sklearn. When the
@@ -115,13 +139,18 @@ fn log_loss(truth: &[u32], scores: &ClassScores) -> (f64, bool) {
         let sum: f64 = row.iter().map(|&v| f64::from(v)).sum();
         row.iter().all(|&v| (0.0..=1.0).contains(&v)) && (sum - 1.0).abs() < 1e-3
     };
-    let softmax = !scores.values.chunks_exact(scores.width).all(is_distribution);
+    let softmax = !scores
+        .values
+        .chunks_exact(scores.width)
+        .all(is_distribution);
     let mut total = 0.0;
     for (row, &t) in rows.zip(truth) {
         let p = match scores.column_of_class[t as usize] {
             None => 0.0,
             Some(col) if softmax => {
-                let max = row.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(f64::from(v)));
+                let max = row
+                    .iter()
+                    .fold(f64::NEG_INFINITY, |m, &v| m.max(f64::from(v)));
                 let denom: f64 = row.iter().map(|&v| (f64::from(v) - max).exp()).sum();
                 (f64::from(row[col]) - max).exp() / denom
             }
@@ -137,13 +166,20 @@ fn log_loss(truth: &[u32], scores: &ClassScores) -> (f64, bool) {
 fn roc_auc(truth: &[u32], support: &[u64], scores: &ClassScores) -> Option<f64> {
     let in_truth: Vec<usize> = (0..support.len()).filter(|&c| support[c] > 0).collect();
     let column_scores = |col: usize| -> Vec<f32> {
-        scores.values.chunks_exact(scores.width).map(|row| row[col]).collect()
+        scores
+            .values
+            .chunks_exact(scores.width)
+            .map(|row| row[col])
+            .collect()
     };
     match in_truth.as_slice() {
         [] | [_] => None,
         [_, positive] => {
             let col = scores.column_of_class[*positive]?;
-            ranking::auc(&column_scores(col), truth.iter().map(|&t| t as usize == *positive))
+            ranking::auc(
+                &column_scores(col),
+                truth.iter().map(|&t| t as usize == *positive),
+            )
         }
         several => {
             let aucs: Vec<f64> = several
@@ -159,7 +195,11 @@ fn roc_auc(truth: &[u32], support: &[u64], scores: &ClassScores) -> Option<f64> 
 }
 
 fn ratio(num: u64, den: u64) -> f64 {
-    if den == 0 { 0.0 } else { num as f64 / den as f64 }
+    if den == 0 {
+        0.0
+    } else {
+        num as f64 / den as f64
+    }
 }
 
 fn mean(values: impl Iterator<Item = f64>) -> f64 {
@@ -181,13 +221,26 @@ mod tests {
     fn matches_sklearn_on_a_small_multiclass_case() {
         let truth = [0, 1, 2, 2, 1, 0, 2];
         let predicted = [0, 2, 2, 2, 1, 1, 0];
-        let m = evaluate(&truth, &classes(3), &ClassifierOutput { predicted: &predicted, scores: None });
+        let m = evaluate(
+            &truth,
+            &classes(3),
+            &ClassifierOutput {
+                predicted: &predicted,
+                scores: None,
+            },
+        );
         let v = |id| m.values.get(id).unwrap();
         assert!((v(MetricId::Accuracy) - 4.0 / 7.0).abs() < 1e-12);
         // precision: [1/2, 1/2, 2/3], recall: [1/2, 1/2, 2/3]
         assert!((v(MetricId::PrecisionMacro) - (0.5 + 0.5 + 2.0 / 3.0) / 3.0).abs() < 1e-12);
-        assert!((v(MetricId::F1Weighted) - (0.5 * 2.0 + 0.5 * 2.0 + 2.0 / 3.0 * 3.0) / 7.0).abs() < 1e-12);
-        assert_eq!(m.confusion, vec![vec![1, 1, 0], vec![0, 1, 1], vec![1, 0, 2]]);
+        assert!(
+            (v(MetricId::F1Weighted) - (0.5 * 2.0 + 0.5 * 2.0 + 2.0 / 3.0 * 3.0) / 7.0).abs()
+                < 1e-12
+        );
+        assert_eq!(
+            m.confusion,
+            vec![vec![1, 1, 0], vec![0, 1, 1], vec![1, 0, 2]]
+        );
         assert_eq!(m.values.get(MetricId::LogLoss), None);
     }
 
@@ -195,7 +248,14 @@ mod tests {
     fn a_class_only_predicted_counts_in_macro_but_not_in_balanced_accuracy() {
         let truth = [0, 0, 1, 1];
         let predicted = [0, 2, 1, 1];
-        let m = evaluate(&truth, &classes(3), &ClassifierOutput { predicted: &predicted, scores: None });
+        let m = evaluate(
+            &truth,
+            &classes(3),
+            &ClassifierOutput {
+                predicted: &predicted,
+                scores: None,
+            },
+        );
         // sklearn: recall_macro = (0.5 + 1 + 0) / 3, balanced_accuracy = (0.5 + 1) / 2
         assert!((m.values.get(MetricId::RecallMacro).unwrap() - 0.5).abs() < 1e-12);
         assert!((m.values.get(MetricId::BalancedAccuracy).unwrap() - 0.75).abs() < 1e-12);
@@ -209,8 +269,19 @@ mod tests {
         let predicted = [0, 1, 0, 1];
         let values = [0.9, 0.1, 0.2, 0.8, 0.6, 0.4, 0.3, 0.7];
         let cols = [Some(0), Some(1)];
-        let scores = ClassScores { values: &values, width: 2, column_of_class: &cols };
-        let m = evaluate(&truth, &classes(2), &ClassifierOutput { predicted: &predicted, scores: Some(scores) });
+        let scores = ClassScores {
+            values: &values,
+            width: 2,
+            column_of_class: &cols,
+        };
+        let m = evaluate(
+            &truth,
+            &classes(2),
+            &ClassifierOutput {
+                predicted: &predicted,
+                scores: Some(scores),
+            },
+        );
         let expected = -(0.9f64.ln() + 0.8f64.ln() + 0.4f64.ln() + 0.3f64.ln()) / 4.0;
         assert!((m.values.get(MetricId::LogLoss).unwrap() - expected).abs() < 1e-6);
         assert!((m.values.get(MetricId::RocAuc).unwrap() - 0.75).abs() < 1e-12);

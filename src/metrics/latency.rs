@@ -29,7 +29,12 @@ impl Default for LatencyRecorder {
     fn default() -> Self {
         // Three significant figures, auto-resizing: no upper bound to guess.
         let histogram = || Histogram::new(3).expect("3 significant figures is a valid precision");
-        Self { batch: histogram(), per_example: histogram(), total: Duration::ZERO, examples: 0 }
+        Self {
+            batch: histogram(),
+            per_example: histogram(),
+            total: Duration::ZERO,
+            examples: 0,
+        }
     }
 }
 
@@ -45,18 +50,36 @@ impl LatencyRecorder {
     }
 
     pub fn summary(&self) -> LatencySummary {
-        LatencySummary { batches: self.batch.len(), examples: self.examples, inference_seconds: self.total.as_secs_f64() }
+        LatencySummary {
+            batches: self.batch.len(),
+            examples: self.examples,
+            inference_seconds: self.total.as_secs_f64(),
+        }
     }
 
     pub fn write_metrics(&self, values: &mut MetricValues) {
-        let ms = |h: &Histogram<u64>, q: f64| (!h.is_empty()).then(|| h.value_at_quantile(q) as f64 / 1e6);
+        let ms = |h: &Histogram<u64>, q: f64| {
+            (!h.is_empty()).then(|| h.value_at_quantile(q) as f64 / 1e6)
+        };
         values.set(MetricId::LatencyP50Ms, ms(&self.batch, 0.50));
         values.set(MetricId::LatencyP95Ms, ms(&self.batch, 0.95));
         values.set(MetricId::LatencyP99Ms, ms(&self.batch, 0.99));
-        values.set(MetricId::LatencyPerExampleP50Ms, ms(&self.per_example, 0.50));
-        values.set(MetricId::LatencyPerExampleP95Ms, ms(&self.per_example, 0.95));
-        values.set(MetricId::LatencyPerExampleP99Ms, ms(&self.per_example, 0.99));
+        values.set(
+            MetricId::LatencyPerExampleP50Ms,
+            ms(&self.per_example, 0.50),
+        );
+        values.set(
+            MetricId::LatencyPerExampleP95Ms,
+            ms(&self.per_example, 0.95),
+        );
+        values.set(
+            MetricId::LatencyPerExampleP99Ms,
+            ms(&self.per_example, 0.99),
+        );
         let seconds = self.total.as_secs_f64();
-        values.set(MetricId::ThroughputEps, (seconds > 0.0).then(|| self.examples as f64 / seconds));
+        values.set(
+            MetricId::ThroughputEps,
+            (seconds > 0.0).then(|| self.examples as f64 / seconds),
+        );
     }
 }

@@ -27,13 +27,19 @@ pub struct MetricValue {
 
 impl MetricValues {
     pub fn get(&self, id: MetricId) -> Option<f64> {
-        self.0.iter().find(|m| m.name == id.name()).and_then(|m| m.value)
+        self.0
+            .iter()
+            .find(|m| m.name == id.name())
+            .and_then(|m| m.value)
     }
 
     pub fn set(&mut self, id: MetricId, value: Option<f64>) {
         match self.0.iter_mut().find(|m| m.name == id.name()) {
             Some(slot) => slot.value = value,
-            None => self.0.push(MetricValue { name: id.name().to_owned(), value }),
+            None => self.0.push(MetricValue {
+                name: id.name().to_owned(),
+                value,
+            }),
         }
     }
 
@@ -42,7 +48,10 @@ impl MetricValues {
         MetricValues(
             wanted
                 .iter()
-                .map(|id| MetricValue { name: id.name().to_owned(), value: self.get(*id) })
+                .map(|id| MetricValue {
+                    name: id.name().to_owned(),
+                    value: self.get(*id),
+                })
                 .collect(),
         )
     }

@@ -39,13 +39,27 @@ pub enum ScoreKind {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutputBinding {
-    Classifier { label: Option<(String, LabelKind)>, scores: Option<(String, ScoreKind)> },
-    Regressor { name: String },
+    Classifier {
+        label: Option<(String, LabelKind)>,
+        scores: Option<(String, ScoreKind)>,
+    },
+    Regressor {
+        name: String,
+    },
 }
 
 /// Binds `signature` to a suite's feature columns and task.
-pub fn bind(signature: &Signature, features: &[String], task: Task, io: &IoConfig, model: &str) -> Result<Binding, ModelError> {
-    let fail = |message: String| ModelError::Binding { model: model.to_owned(), message };
+pub fn bind(
+    signature: &Signature,
+    features: &[String],
+    task: Task,
+    io: &IoConfig,
+    model: &str,
+) -> Result<Binding, ModelError> {
+    let fail = |message: String| ModelError::Binding {
+        model: model.to_owned(),
+        message,
+    };
     let input = bind_input(signature, features, io).map_err(fail)?;
     let output = match task {
         Task::Classification => bind_classifier(signature, io),
@@ -56,17 +70,33 @@ pub fn bind(signature: &Signature, features: &[String], task: Task, io: &IoConfi
 }
 
 fn is_numeric(t: ElemType) -> bool {
-    matches!(t, ElemType::F32 | ElemType::F64 | ElemType::I64 | ElemType::I32)
+    matches!(
+        t,
+        ElemType::F32 | ElemType::F64 | ElemType::I64 | ElemType::I32
+    )
 }
 
-fn bind_input(signature: &Signature, features: &[String], io: &IoConfig) -> Result<InputBinding, String> {
-    let describe = || signature.inputs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+fn bind_input(
+    signature: &Signature,
+    features: &[String],
+    io: &IoConfig,
+) -> Result<InputBinding, String> {
+    let describe = || {
+        signature
+            .inputs
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let matrix = |port: &Port| -> Result<InputBinding, String> {
         let PortKind::Tensor { dtype, shape } = &port.kind else {
             return Err(format!("input {port} is not a tensor"));
         };
         if !is_numeric(*dtype) {
-            return Err(format!("input {port} has dtype {dtype}; mlops-ci feeds numeric features (float, double, int64, int32)"));
+            return Err(format!(
+                "input {port} has dtype {dtype}; mlops-ci feeds numeric features (float, double, int64, int32)"
+            ));
         }
         match shape.as_slice() {
             [_, width] if *width >= 0 && *width as usize != features.len() => Err(format!(
@@ -74,12 +104,24 @@ fn bind_input(signature: &Signature, features: &[String], io: &IoConfig) -> Resu
                 features.len(),
                 features.join(", ")
             )),
-            [_, _] => Ok(InputBinding::Matrix { name: port.name.clone(), dtype: *dtype }),
+            [_, _] => Ok(InputBinding::Matrix {
+                name: port.name.clone(),
+                dtype: *dtype,
+            }),
             _ => Err(format!("input {port} is not a 2-D [rows, features] tensor")),
         }
     };
     if let Some(name) = &io.input {
-        let port = signature.inputs.iter().find(|p| &p.name == name).ok_or_else(|| format!("has no input `{name}` (`io.input`); its inputs: {}", describe()))?;
+        let port = signature
+            .inputs
+            .iter()
+            .find(|p| &p.name == name)
+            .ok_or_else(|| {
+                format!(
+                    "has no input `{name}` (`io.input`); its inputs: {}",
+                    describe()
+                )
+            })?;
         return matrix(port);
     }
     match signature.inputs.as_slice() {
@@ -94,10 +136,17 @@ fn bind_input(signature: &Signature, features: &[String], io: &IoConfig) -> Resu
                     format!("has several inputs ({}) and `{}` is not a feature column; set `io.input` or name the features after the inputs", describe(), port.name)
                 })?;
                 match &port.kind {
-                    PortKind::Tensor { dtype, shape } if is_numeric(*dtype) && (shape.len() == 1 || (shape.len() == 2 && shape[1] <= 1)) => {
+                    PortKind::Tensor { dtype, shape }
+                        if is_numeric(*dtype)
+                            && (shape.len() == 1 || (shape.len() == 2 && shape[1] <= 1)) =>
+                    {
                         columns.push((port.name.clone(), *dtype, shape.len(), index));
                     }
-                    _ => return Err(format!("input {port} must be a numeric [N] or [N,1] tensor")),
+                    _ => {
+                        return Err(format!(
+                            "input {port} must be a numeric [N] or [N,1] tensor"
+                        ));
+                    }
                 }
             }
             Ok(InputBinding::PerColumn(columns))
@@ -107,39 +156,77 @@ fn bind_input(signature: &Signature, features: &[String], io: &IoConfig) -> Resu
 
 fn label_kind(port: &Port) -> Option<LabelKind> {
     match &port.kind {
-        PortKind::Tensor { dtype: ElemType::I64 | ElemType::I32, shape } if shape.len() <= 2 => Some(LabelKind::Int64),
-        PortKind::Tensor { dtype: ElemType::String, shape } if shape.len() <= 2 => Some(LabelKind::Text),
+        PortKind::Tensor {
+            dtype: ElemType::I64 | ElemType::I32,
+            shape,
+        } if shape.len() <= 2 => Some(LabelKind::Int64),
+        PortKind::Tensor {
+            dtype: ElemType::String,
+            shape,
+        } if shape.len() <= 2 => Some(LabelKind::Text),
         _ => None,
     }
 }
 
 fn score_kind(port: &Port) -> Option<ScoreKind> {
     match &port.kind {
-        PortKind::Tensor { dtype: ElemType::F32 | ElemType::F64, shape } if shape.len() == 2 => Some(ScoreKind::Tensor),
-        PortKind::SequenceOfMaps { key: ElemType::I64, value: ElemType::F32 | ElemType::F64 } => Some(ScoreKind::MapInt64),
-        PortKind::SequenceOfMaps { key: ElemType::String, value: ElemType::F32 | ElemType::F64 } => Some(ScoreKind::MapText),
+        PortKind::Tensor {
+            dtype: ElemType::F32 | ElemType::F64,
+            shape,
+        } if shape.len() == 2 => Some(ScoreKind::Tensor),
+        PortKind::SequenceOfMaps {
+            key: ElemType::I64,
+            value: ElemType::F32 | ElemType::F64,
+        } => Some(ScoreKind::MapInt64),
+        PortKind::SequenceOfMaps {
+            key: ElemType::String,
+            value: ElemType::F32 | ElemType::F64,
+        } => Some(ScoreKind::MapText),
         _ => None,
     }
 }
 
 fn bind_classifier(signature: &Signature, io: &IoConfig) -> Result<OutputBinding, String> {
     let named = |name: &str, key: &str| {
-        signature.output(name).ok_or_else(|| format!("has no output `{name}` (`io.{key}`); its outputs: {}", signature.describe_outputs()))
+        signature.output(name).ok_or_else(|| {
+            format!(
+                "has no output `{name}` (`io.{key}`); its outputs: {}",
+                signature.describe_outputs()
+            )
+        })
     };
-    fn pick<K>(signature: &Signature, kind: fn(&Port) -> Option<K>, what: &str, key: &str) -> Result<Option<(String, K)>, String> {
-        let found: Vec<_> = signature.outputs.iter().filter_map(|p| kind(p).map(|k| (p.name.clone(), k))).collect();
+    fn pick<K>(
+        signature: &Signature,
+        kind: fn(&Port) -> Option<K>,
+        what: &str,
+        key: &str,
+    ) -> Result<Option<(String, K)>, String> {
+        let found: Vec<_> = signature
+            .outputs
+            .iter()
+            .filter_map(|p| kind(p).map(|k| (p.name.clone(), k)))
+            .collect();
         match found.len() {
             0 | 1 => Ok(found.into_iter().next()),
             _ => Err(format!(
                 "has several outputs that could be the {what} ({}); set `io.{key}` in the suite",
-                found.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                found
+                    .iter()
+                    .map(|(n, _)| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
         }
     }
     let label = match &io.label_output {
         Some(name) => {
             let port = named(name, "label_output")?;
-            Some((name.clone(), label_kind(port).ok_or_else(|| format!("output {port} is not a label tensor (int64 or string)"))?))
+            Some((
+                name.clone(),
+                label_kind(port).ok_or_else(|| {
+                    format!("output {port} is not a label tensor (int64 or string)")
+                })?,
+            ))
         }
         None => pick(signature, label_kind, "predicted label", "label_output")?,
     };
@@ -161,22 +248,42 @@ fn bind_classifier(signature: &Signature, io: &IoConfig) -> Result<OutputBinding
 
 fn bind_regressor(signature: &Signature, io: &IoConfig) -> Result<OutputBinding, String> {
     let is_prediction = |p: &Port| match &p.kind {
-        PortKind::Tensor { dtype: ElemType::F32 | ElemType::F64, shape } => shape.len() == 1 || (shape.len() == 2 && shape[1] <= 1),
+        PortKind::Tensor {
+            dtype: ElemType::F32 | ElemType::F64,
+            shape,
+        } => shape.len() == 1 || (shape.len() == 2 && shape[1] <= 1),
         _ => false,
     };
     if let Some(name) = &io.output {
-        let port = signature.output(name).ok_or_else(|| format!("has no output `{name}` (`io.output`); its outputs: {}", signature.describe_outputs()))?;
+        let port = signature.output(name).ok_or_else(|| {
+            format!(
+                "has no output `{name}` (`io.output`); its outputs: {}",
+                signature.describe_outputs()
+            )
+        })?;
         return if is_prediction(port) {
             Ok(OutputBinding::Regressor { name: name.clone() })
         } else {
             Err(format!("output {port} is not a float [N] or [N,1] tensor"))
         };
     }
-    let found: Vec<&Port> = signature.outputs.iter().filter(|p| is_prediction(p)).collect();
+    let found: Vec<&Port> = signature
+        .outputs
+        .iter()
+        .filter(|p| is_prediction(p))
+        .collect();
     match found.as_slice() {
-        [only] => Ok(OutputBinding::Regressor { name: only.name.clone() }),
-        [] => Err(format!("has no float [N] or [N,1] output to read predictions from; its outputs: {}. Is `task` right?", signature.describe_outputs())),
-        _ => Err(format!("has several possible prediction outputs ({}); set `io.output` in the suite", signature.describe_outputs())),
+        [only] => Ok(OutputBinding::Regressor {
+            name: only.name.clone(),
+        }),
+        [] => Err(format!(
+            "has no float [N] or [N,1] output to read predictions from; its outputs: {}. Is `task` right?",
+            signature.describe_outputs()
+        )),
+        _ => Err(format!(
+            "has several possible prediction outputs ({}); set `io.output` in the suite",
+            signature.describe_outputs()
+        )),
     }
 }
 
@@ -185,10 +292,16 @@ mod tests {
     use super::*;
 
     fn port(name: &str, kind: PortKind) -> Port {
-        Port { name: name.into(), kind }
+        Port {
+            name: name.into(),
+            kind,
+        }
     }
     fn tensor(dtype: ElemType, shape: &[i64]) -> PortKind {
-        PortKind::Tensor { dtype, shape: shape.to_vec() }
+        PortKind::Tensor {
+            dtype,
+            shape: shape.to_vec(),
+        }
     }
     fn features(n: usize) -> Vec<String> {
         (0..n).map(|i| format!("f{i}")).collect()
@@ -200,11 +313,30 @@ mod tests {
             inputs: vec![port("X", tensor(ElemType::F32, &[-1, 4]))],
             outputs: vec![
                 port("output_label", tensor(ElemType::String, &[-1])),
-                port("output_probability", PortKind::SequenceOfMaps { key: ElemType::String, value: ElemType::F32 }),
+                port(
+                    "output_probability",
+                    PortKind::SequenceOfMaps {
+                        key: ElemType::String,
+                        value: ElemType::F32,
+                    },
+                ),
             ],
         };
-        let b = bind(&sig, &features(4), Task::Classification, &IoConfig::default(), "m").unwrap();
-        assert_eq!(b.input, InputBinding::Matrix { name: "X".into(), dtype: ElemType::F32 });
+        let b = bind(
+            &sig,
+            &features(4),
+            Task::Classification,
+            &IoConfig::default(),
+            "m",
+        )
+        .unwrap();
+        assert_eq!(
+            b.input,
+            InputBinding::Matrix {
+                name: "X".into(),
+                dtype: ElemType::F32
+            }
+        );
         assert_eq!(
             b.output,
             OutputBinding::Classifier {
@@ -216,18 +348,43 @@ mod tests {
 
     #[test]
     fn width_mismatch_names_both_sides() {
-        let sig = Signature { inputs: vec![port("X", tensor(ElemType::F32, &[-1, 4]))], outputs: vec![port("y", tensor(ElemType::F32, &[-1, 1]))] };
-        let err = bind(&sig, &features(3), Task::Regression, &IoConfig::default(), "m").unwrap_err().to_string();
-        assert!(err.contains("takes 4 features") && err.contains("provides 3"), "{err}");
+        let sig = Signature {
+            inputs: vec![port("X", tensor(ElemType::F32, &[-1, 4]))],
+            outputs: vec![port("y", tensor(ElemType::F32, &[-1, 1]))],
+        };
+        let err = bind(
+            &sig,
+            &features(3),
+            Task::Regression,
+            &IoConfig::default(),
+            "m",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("takes 4 features") && err.contains("provides 3"),
+            "{err}"
+        );
     }
 
     #[test]
     fn ambiguous_outputs_ask_for_io_config() {
         let sig = Signature {
             inputs: vec![port("X", tensor(ElemType::F32, &[-1, 2]))],
-            outputs: vec![port("a", tensor(ElemType::F32, &[-1, 1])), port("b", tensor(ElemType::F32, &[-1]))],
+            outputs: vec![
+                port("a", tensor(ElemType::F32, &[-1, 1])),
+                port("b", tensor(ElemType::F32, &[-1])),
+            ],
         };
-        let err = bind(&sig, &features(2), Task::Regression, &IoConfig::default(), "m").unwrap_err().to_string();
+        let err = bind(
+            &sig,
+            &features(2),
+            Task::Regression,
+            &IoConfig::default(),
+            "m",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("io.output"), "{err}");
     }
 }

@@ -17,7 +17,10 @@ pub enum ModelError {
     #[error("model file {} does not exist (check `model` in the config; paths are relative to the config file)", path.display())]
     Missing { path: PathBuf },
     #[error("cannot read model {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     LfsPointer(String),
     #[error("{} is empty (0 bytes), not an ONNX model", path.display())]
@@ -50,24 +53,40 @@ impl ModelBytes {
     /// Reads a model file from disk.
     pub fn from_file(path: &Path, display_path: &str, source: &str) -> Result<Self, ModelError> {
         if !path.exists() {
-            return Err(ModelError::Missing { path: path.to_path_buf() });
+            return Err(ModelError::Missing {
+                path: path.to_path_buf(),
+            });
         }
-        let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::from_bytes(bytes, path, display_path, source)
     }
 
     /// Wraps bytes read elsewhere (a git blob); checks they are not a pointer file.
-    pub fn from_bytes(bytes: Vec<u8>, path: &Path, display_path: &str, source: &str) -> Result<Self, ModelError> {
+    pub fn from_bytes(
+        bytes: Vec<u8>,
+        path: &Path,
+        display_path: &str,
+        source: &str,
+    ) -> Result<Self, ModelError> {
         if bytes.is_empty() {
-            return Err(ModelError::EmptyFile { path: path.to_path_buf() });
+            return Err(ModelError::EmptyFile {
+                path: path.to_path_buf(),
+            });
         }
         if let Some(pointer) = crate::lfs::parse_pointer(&bytes) {
-            return Err(ModelError::LfsPointer(crate::lfs::pointer_message(path, &pointer)));
+            return Err(ModelError::LfsPointer(crate::lfs::pointer_message(
+                path, &pointer,
+            )));
         }
         let identity = ModelIdentity {
             path: display_path.to_owned(),
             source: source.to_owned(),
-            git_blob: git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).map(|o| o.to_string()).unwrap_or_default(),
+            git_blob: git2::Oid::hash_object(git2::ObjectType::Blob, &bytes)
+                .map(|o| o.to_string())
+                .unwrap_or_default(),
             sha256: hex(&Sha256::digest(&bytes)),
             size_bytes: bytes.len() as u64,
         };

@@ -21,10 +21,18 @@ pub enum ElemType {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PortKind {
     /// `shape` uses -1 for dynamic dimensions.
-    Tensor { dtype: ElemType, shape: Vec<i64> },
+    Tensor {
+        dtype: ElemType,
+        shape: Vec<i64>,
+    },
     /// `seq(map(key, value))`: scikit-learn's ZipMap output.
-    SequenceOfMaps { key: ElemType, value: ElemType },
-    Other { description: String },
+    SequenceOfMaps {
+        key: ElemType,
+        value: ElemType,
+    },
+    Other {
+        description: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -42,8 +50,14 @@ pub struct Signature {
 
 impl Signature {
     pub fn from_session(session: &ort::session::Session) -> Self {
-        let port = |o: &ort::value::Outlet| Port { name: o.name().to_owned(), kind: PortKind::from(o.dtype()) };
-        Signature { inputs: session.inputs().iter().map(port).collect(), outputs: session.outputs().iter().map(port).collect() }
+        let port = |o: &ort::value::Outlet| Port {
+            name: o.name().to_owned(),
+            kind: PortKind::from(o.dtype()),
+        };
+        Signature {
+            inputs: session.inputs().iter().map(port).collect(),
+            outputs: session.outputs().iter().map(port).collect(),
+        }
     }
 
     pub fn output(&self, name: &str) -> Option<&Port> {
@@ -52,7 +66,11 @@ impl Signature {
 
     /// `a: tensor(float)[-1,4], b: ...` for messages.
     pub fn describe_outputs(&self) -> String {
-        self.outputs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        self.outputs
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -72,12 +90,22 @@ impl From<TensorElementType> for ElemType {
 impl From<&ValueType> for PortKind {
     fn from(v: &ValueType) -> Self {
         match v {
-            ValueType::Tensor { ty, shape, .. } => PortKind::Tensor { dtype: (*ty).into(), shape: shape.iter().copied().collect() },
-            ValueType::Sequence(inner) => match inner.as_ref() {
-                ValueType::Map { key, value } => PortKind::SequenceOfMaps { key: (*key).into(), value: (*value).into() },
-                other => PortKind::Other { description: format!("seq({other})") },
+            ValueType::Tensor { ty, shape, .. } => PortKind::Tensor {
+                dtype: (*ty).into(),
+                shape: shape.iter().copied().collect(),
             },
-            other => PortKind::Other { description: other.to_string() },
+            ValueType::Sequence(inner) => match inner.as_ref() {
+                ValueType::Map { key, value } => PortKind::SequenceOfMaps {
+                    key: (*key).into(),
+                    value: (*value).into(),
+                },
+                other => PortKind::Other {
+                    description: format!("seq({other})"),
+                },
+            },
+            other => PortKind::Other {
+                description: other.to_string(),
+            },
         }
     }
 }
@@ -99,10 +127,21 @@ impl fmt::Display for Port {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             PortKind::Tensor { dtype, shape } => {
-                let dims: Vec<String> = shape.iter().map(|d| if *d < 0 { "?".to_owned() } else { d.to_string() }).collect();
+                let dims: Vec<String> = shape
+                    .iter()
+                    .map(|d| {
+                        if *d < 0 {
+                            "?".to_owned()
+                        } else {
+                            d.to_string()
+                        }
+                    })
+                    .collect();
                 write!(f, "`{}` tensor({dtype})[{}]", self.name, dims.join(","))
             }
-            PortKind::SequenceOfMaps { key, value } => write!(f, "`{}` seq(map({key},{value}))", self.name),
+            PortKind::SequenceOfMaps { key, value } => {
+                write!(f, "`{}` seq(map({key},{value}))", self.name)
+            }
             PortKind::Other { description } => write!(f, "`{}` {description}", self.name),
         }
     }

@@ -117,7 +117,12 @@ pub struct TimingSummary {
 impl Report {
     /// Gates that failed, with their suite, for summaries and annotations.
     pub fn failed_gates(&self) -> impl Iterator<Item = (&SuiteReport, &GateResult)> {
-        self.suites.iter().flat_map(|s| s.gates.iter().filter(|g| g.outcome == crate::compare::GateOutcome::Fail).map(move |g| (s, g)))
+        self.suites.iter().flat_map(|s| {
+            s.gates
+                .iter()
+                .filter(|g| g.outcome == crate::compare::GateOutcome::Fail)
+                .map(move |g| (s, g))
+        })
     }
 
     pub fn exit_code(&self) -> u8 {

@@ -30,15 +30,28 @@ pub enum RenderError {
     #[error("template {name}: {message}")]
     Template { name: String, message: String },
     #[error("cannot read template {}: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write JSON: {0}")]
     Json(#[from] serde_json::Error),
 }
 
-const TERMINAL: (&str, &str) = ("terminal.txt.j2", include_str!("../../templates/terminal.txt.j2"));
-const MARKDOWN: (&str, &str) = ("markdown.md.j2", include_str!("../../templates/markdown.md.j2"));
+const TERMINAL: (&str, &str) = (
+    "terminal.txt.j2",
+    include_str!("../../templates/terminal.txt.j2"),
+);
+const MARKDOWN: (&str, &str) = (
+    "markdown.md.j2",
+    include_str!("../../templates/markdown.md.j2"),
+);
 
-pub fn render(report: &Report, format: Format, options: &RenderOptions) -> Result<String, RenderError> {
+pub fn render(
+    report: &Report,
+    format: Format,
+    options: &RenderOptions,
+) -> Result<String, RenderError> {
     let (name, builtin) = match format {
         Format::Json => return Ok(serde_json::to_string_pretty(report)? + "\n"),
         Format::Terminal => TERMINAL,
@@ -52,7 +65,10 @@ pub fn render(report: &Report, format: Format, options: &RenderOptions) -> Resul
         _ => builtin.to_owned(),
     };
     let env = environment(options.color);
-    let fail = |e: minijinja::Error| RenderError::Template { name: name.to_owned(), message: format!("{e:#}") };
+    let fail = |e: minijinja::Error| RenderError::Template {
+        name: name.to_owned(),
+        message: format!("{e:#}"),
+    };
     let template = env.template_from_named_str(name, &source).map_err(fail)?;
     template.render(minijinja::context! { report => Value::from(minijinja::value::Serde(report)), version => env!("CARGO_PKG_VERSION") }).map_err(fail)
 }
@@ -73,10 +89,27 @@ fn environment(color: bool) -> Environment<'static> {
     env.add_filter("pct", pct);
     env.add_filter("ljust", |s: String, w: usize| format!("{s:<w$}"));
     env.add_filter("rjust", |s: String, w: usize| format!("{s:>w$}"));
-    env.add_filter("md", |s: String| s.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;").replace('\n', " "));
+    env.add_filter("md", |s: String| {
+        s.replace('|', "\\|")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('\n', " ")
+    });
     env.add_filter("short", |s: String| s.chars().take(12).collect::<String>());
-    for (name, code) in [("red", "31"), ("green", "32"), ("yellow", "33"), ("bold", "1"), ("dim", "2")] {
-        env.add_filter(name, move |s: String| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s });
+    for (name, code) in [
+        ("red", "31"),
+        ("green", "32"),
+        ("yellow", "33"),
+        ("bold", "1"),
+        ("dim", "2"),
+    ] {
+        env.add_filter(name, move |s: String| {
+            if color {
+                format!("\x1b[{code}m{s}\x1b[0m")
+            } else {
+                s
+            }
+        });
     }
     env
 }
@@ -85,7 +118,8 @@ fn environment(color: bool) -> Environment<'static> {
 fn num(v: Value) -> String {
     match f64::try_from(v) {
         Err(_) => "—".to_owned(),
-        Ok(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
+        // Counts and byte sizes read best as integers; scores keep their decimals.
+        Ok(x) if x.fract() == 0.0 && x.abs() >= 100.0 && x.abs() < 1e15 => format!("{}", x as i64),
         Ok(x) if x != 0.0 && x.abs() < 1e-3 => format!("{x:.3e}"),
         Ok(x) if x.abs() >= 1e4 => format!("{x:.1}"),
         Ok(x) => format!("{x:.4}"),
@@ -98,7 +132,11 @@ fn signed(v: Value) -> String {
         Ok(x) if x == 0.0 => "0".to_owned(),
         Ok(x) => {
             let body = num(Value::from(x.abs()));
-            if x > 0.0 { format!("+{body}") } else { format!("-{body}") }
+            if x > 0.0 {
+                format!("+{body}")
+            } else {
+                format!("-{body}")
+            }
         }
     }
 }
@@ -106,6 +144,16 @@ fn signed(v: Value) -> String {
 fn pct(v: Value) -> String {
     match f64::try_from(v) {
         Err(_) => String::new(),
-        Ok(x) => format!("{}{:.2}%", if x > 0.0 { "+" } else if x < 0.0 { "-" } else { "" }, x.abs()),
+        Ok(x) => format!(
+            "{}{:.2}%",
+            if x > 0.0 {
+                "+"
+            } else if x < 0.0 {
+                "-"
+            } else {
+                ""
+            },
+            x.abs()
+        ),
     }
 }

@@ -42,7 +42,11 @@ impl RuntimeLibrary {
     /// Checks that `path` is a loadable ONNX Runtime 1.x and reads its version.
     pub fn inspect(path: PathBuf, source: LibrarySource) -> Result<Self, RuntimeError> {
         if !path.is_file() {
-            return Err(RuntimeError::Unusable { path, source_name: source.to_string(), message: "no such file".into() });
+            return Err(RuntimeError::Unusable {
+                path,
+                source_name: source.to_string(),
+                message: "no such file".into(),
+            });
         }
         let Some(minor) = ort::util::probe(&path) else {
             return Err(RuntimeError::Unusable {
@@ -51,8 +55,14 @@ impl RuntimeLibrary {
                 message: "it does not load as ONNX Runtime 1.x (wrong file, wrong architecture, or missing dependencies)".into(),
             });
         };
-        let version = version_from_file_name(&path).filter(|v| v.starts_with(&format!("1.{minor}."))).unwrap_or_else(|| format!("1.{minor}"));
-        Ok(Self { path, version, source })
+        let version = version_from_file_name(&path)
+            .filter(|v| v.starts_with(&format!("1.{minor}.")))
+            .unwrap_or_else(|| format!("1.{minor}"));
+        Ok(Self {
+            path,
+            version,
+            source,
+        })
     }
 }
 
@@ -60,8 +70,12 @@ impl RuntimeLibrary {
 fn version_from_file_name(path: &Path) -> Option<String> {
     let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let name = resolved.file_name()?.to_str()?;
-    let version = name.rsplit_once(".so.").map(|(_, v)| v).or_else(|| name.strip_prefix("libonnxruntime.")?.strip_suffix(".dylib"))?;
-    (version.split('.').count() == 3 && version.split('.').all(|p| p.parse::<u32>().is_ok())).then(|| version.to_owned())
+    let version = name
+        .rsplit_once(".so.")
+        .map(|(_, v)| v)
+        .or_else(|| name.strip_prefix("libonnxruntime.")?.strip_suffix(".dylib"))?;
+    (version.split('.').count() == 3 && version.split('.').all(|p| p.parse::<u32>().is_ok()))
+        .then(|| version.to_owned())
 }
 
 /// Looks for the library: `--ort-lib`, `MLOPS_CI_ORT_LIB`, `ORT_DYLIB_PATH`, the cache,
@@ -85,7 +99,13 @@ pub fn find_library(flag: Option<&Path>) -> Result<RuntimeLibrary, RuntimeError>
             return RuntimeLibrary::inspect(path, LibrarySource::Cache);
         }
     }
-    searched.push(format!("cache {}", cache.first().map(|d| d.display().to_string()).unwrap_or_default()));
+    searched.push(format!(
+        "cache {}",
+        cache
+            .first()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default()
+    ));
     match python_package_dir() {
         Some(dir) => {
             if let Some(path) = library_in_python_package(&dir) {
@@ -101,11 +121,15 @@ pub fn find_library(flag: Option<&Path>) -> Result<RuntimeLibrary, RuntimeError>
         }
     }
     searched.push("system library paths".to_owned());
-    Err(RuntimeError::NotFound { searched: searched.join("; ") })
+    Err(RuntimeError::NotFound {
+        searched: searched.join("; "),
+    })
 }
 
 fn env_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 /// The onnxruntime package directory of the `python3` on PATH, found without importing it
@@ -123,7 +147,9 @@ pub(super) fn library_in_python_package(package: &Path) -> Option<PathBuf> {
 }
 
 fn is_runtime_library(name: &str) -> bool {
-    (name.starts_with("libonnxruntime.so") || (name.starts_with("libonnxruntime.") && name.ends_with(".dylib")) || name == "onnxruntime.dll")
+    (name.starts_with("libonnxruntime.so")
+        || (name.starts_with("libonnxruntime.") && name.ends_with(".dylib"))
+        || name == "onnxruntime.dll")
         && !name.contains("providers")
 }
 
@@ -133,15 +159,31 @@ fn library_in(dir: &Path) -> Option<PathBuf> {
         .ok()?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(is_runtime_library))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_runtime_library)
+        })
         .collect();
     found.sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
     found.into_iter().next()
 }
 
 fn system_dirs() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::env::var_os("LD_LIBRARY_PATH").map(|v| std::env::split_paths(&v).collect()).unwrap_or_default();
-    dirs.extend(["/usr/local/lib", "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/opt/homebrew/lib"].map(PathBuf::from));
+    let mut dirs: Vec<PathBuf> = std::env::var_os("LD_LIBRARY_PATH")
+        .map(|v| std::env::split_paths(&v).collect())
+        .unwrap_or_default();
+    dirs.extend(
+        [
+            "/usr/local/lib",
+            "/usr/lib/x86_64-linux-gnu",
+            "/usr/lib/aarch64-linux-gnu",
+            "/usr/lib64",
+            "/usr/lib",
+            "/opt/homebrew/lib",
+        ]
+        .map(PathBuf::from),
+    );
     dirs
 }
 

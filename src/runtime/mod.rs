@@ -21,7 +21,11 @@ pub enum RuntimeError {
     )]
     NotFound { searched: String },
     #[error("{} (from {source_name}) is not a usable ONNX Runtime library: {message}", path.display())]
-    Unusable { path: PathBuf, source_name: String, message: String },
+    Unusable {
+        path: PathBuf,
+        source_name: String,
+        message: String,
+    },
     #[error("installing ONNX Runtime with pip failed: {0}")]
     Provision(String),
     #[error("{0}")]
@@ -69,7 +73,9 @@ impl Runtime {
                 RuntimeLibrary::inspect(path, LibrarySource::Cache)?
             }
             Err(RuntimeError::NotFound { searched }) => {
-                return Err(RuntimeError::NotFound { searched: format!("{searched}; --offline, so nothing was installed") });
+                return Err(RuntimeError::NotFound {
+                    searched: format!("{searched}; --offline, so nothing was installed"),
+                });
             }
             Err(other) => return Err(other),
         };
@@ -83,7 +89,10 @@ impl Runtime {
             .with_name("mlops-ci")
             .build()
             .map_err(|e| unusable(e.to_string()))?;
-        Ok(Runtime { library, environment })
+        Ok(Runtime {
+            library,
+            environment,
+        })
     }
 
     pub fn environment(&self) -> &ort::environment::Environment {

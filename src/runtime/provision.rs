@@ -12,7 +12,9 @@ pub const PINNED_ORT_VERSION: &str = "1.31.1";
 fn cache_root() -> PathBuf {
     match std::env::var_os("MLOPS_CI_CACHE_DIR").filter(|v| !v.is_empty()) {
         Some(dir) => PathBuf::from(dir),
-        None => dirs::cache_dir().unwrap_or_else(std::env::temp_dir).join("mlops-ci"),
+        None => dirs::cache_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join("mlops-ci"),
     }
 }
 
@@ -21,12 +23,19 @@ fn install_dir(gpu: bool, version: &str) -> PathBuf {
 }
 
 fn package(gpu: bool) -> &'static str {
-    if gpu { "onnxruntime-gpu" } else { "onnxruntime" }
+    if gpu {
+        "onnxruntime-gpu"
+    } else {
+        "onnxruntime"
+    }
 }
 
 /// Cache directories searched, GPU build first (it also runs on CPU).
 pub(super) fn cache_dirs() -> Vec<PathBuf> {
-    vec![install_dir(true, PINNED_ORT_VERSION), install_dir(false, PINNED_ORT_VERSION)]
+    vec![
+        install_dir(true, PINNED_ORT_VERSION),
+        install_dir(false, PINNED_ORT_VERSION),
+    ]
 }
 
 /// Installs `onnxruntime` (or `onnxruntime-gpu`) `version` into the cache; returns the
@@ -37,29 +46,55 @@ pub fn provision(gpu: bool, version: &str) -> Result<PathBuf, RuntimeError> {
         return Ok(lib);
     }
     let parent = dir.parent().unwrap_or(&dir).to_path_buf();
-    std::fs::create_dir_all(&parent).map_err(|e| RuntimeError::Provision(format!("cannot create {}: {e}", parent.display())))?;
+    std::fs::create_dir_all(&parent)
+        .map_err(|e| RuntimeError::Provision(format!("cannot create {}: {e}", parent.display())))?;
     // Install into a scratch directory and rename, so an interrupted install is never used.
-    let scratch = parent.join(format!(".{}-{version}.partial-{}", package(gpu), std::process::id()));
+    let scratch = parent.join(format!(
+        ".{}-{version}.partial-{}",
+        package(gpu),
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&scratch);
     let spec = format!("{}=={version}", package(gpu));
     // --no-deps: only the shared library is needed, not numpy or protobuf.
     let status = Command::new("python3")
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--target"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--target",
+        ])
         .arg(&scratch)
         .arg(&spec)
         .status()
-        .map_err(|e| RuntimeError::Provision(format!("cannot run `python3 -m pip`: {e}; install Python 3 with pip, or pass --ort-lib")))?;
+        .map_err(|e| {
+            RuntimeError::Provision(format!(
+                "cannot run `python3 -m pip`: {e}; install Python 3 with pip, or pass --ort-lib"
+            ))
+        })?;
     if !status.success() {
         let _ = std::fs::remove_dir_all(&scratch);
-        return Err(RuntimeError::Provision(format!("`python3 -m pip install {spec}` exited with {status}")));
+        return Err(RuntimeError::Provision(format!(
+            "`python3 -m pip install {spec}` exited with {status}"
+        )));
     }
     if let Err(e) = std::fs::rename(&scratch, &dir) {
         // Another process may have finished first; use whichever install is complete.
         let _ = std::fs::remove_dir_all(&scratch);
         if !dir.exists() {
-            return Err(RuntimeError::Provision(format!("cannot move the install into {}: {e}", dir.display())));
+            return Err(RuntimeError::Provision(format!(
+                "cannot move the install into {}: {e}",
+                dir.display()
+            )));
         }
     }
-    super::discover::library_in_python_package(&dir.join("onnxruntime"))
-        .ok_or_else(|| RuntimeError::Provision(format!("{spec} installed into {} but holds no libonnxruntime", dir.display())))
+    super::discover::library_in_python_package(&dir.join("onnxruntime")).ok_or_else(|| {
+        RuntimeError::Provision(format!(
+            "{spec} installed into {} but holds no libonnxruntime",
+            dir.display()
+        ))
+    })
 }

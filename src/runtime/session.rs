@@ -38,7 +38,11 @@ pub fn build_session(
         Device::Cpu => &[ExecutionProvider::Cpu],
         Device::Cuda => &[ExecutionProvider::Cuda],
         Device::Tensorrt => &[ExecutionProvider::TensorRt],
-        Device::Auto => &[ExecutionProvider::TensorRt, ExecutionProvider::Cuda, ExecutionProvider::Cpu],
+        Device::Auto => &[
+            ExecutionProvider::TensorRt,
+            ExecutionProvider::Cuda,
+            ExecutionProvider::Cpu,
+        ],
     };
     let mut last_error = String::new();
     for &provider in attempts {
@@ -58,10 +62,16 @@ pub fn build_session(
         match try_build(runtime, model, provider, threads) {
             Ok(session) => return Ok((session, provider, notes)),
             Err(e) if device == Device::Auto && provider != ExecutionProvider::Cpu => {
-                notes.push(format!("{} execution provider unavailable ({e}); fell back", provider.name()));
+                notes.push(format!(
+                    "{} execution provider unavailable ({e}); fell back",
+                    provider.name()
+                ));
             }
             Err(e) if provider == ExecutionProvider::Cpu => {
-                return Err(RuntimeError::Session { model: model_name.to_owned(), message: e });
+                return Err(RuntimeError::Session {
+                    model: model_name.to_owned(),
+                    message: e,
+                });
             }
             Err(e) => last_error = e,
         }
@@ -71,7 +81,12 @@ pub fn build_session(
     )))
 }
 
-fn try_build(runtime: &Runtime, model: &[u8], provider: ExecutionProvider, threads: usize) -> Result<Session, String> {
+fn try_build(
+    runtime: &Runtime,
+    model: &[u8],
+    provider: ExecutionProvider,
+    threads: usize,
+) -> Result<Session, String> {
     let text = |e: ort::Error| e.to_string();
     // Environment-level providers would apply to every session; choose per session instead.
     let mut builder = Session::builder(runtime.environment())
@@ -79,15 +94,22 @@ fn try_build(runtime: &Runtime, model: &[u8], provider: ExecutionProvider, threa
         .with_no_environment_execution_providers()
         .map_err(|e| e.to_string())?;
     if threads > 0 {
-        builder = builder.with_intra_threads(threads).map_err(|e| e.to_string())?;
+        builder = builder
+            .with_intra_threads(threads)
+            .map_err(|e| e.to_string())?;
     }
     // error_on_failure: ONNX Runtime otherwise falls back to the CPU without a word when the
     // CUDA libraries are missing.
     builder = match provider {
         ExecutionProvider::Cpu => builder,
-        ExecutionProvider::Cuda => builder.with_execution_providers([ep::CUDA::default().build().error_on_failure()]).map_err(|e| e.to_string())?,
+        ExecutionProvider::Cuda => builder
+            .with_execution_providers([ep::CUDA::default().build().error_on_failure()])
+            .map_err(|e| e.to_string())?,
         ExecutionProvider::TensorRt => builder
-            .with_execution_providers([ep::TensorRT::default().build().error_on_failure(), ep::CUDA::default().build()])
+            .with_execution_providers([
+                ep::TensorRT::default().build().error_on_failure(),
+                ep::CUDA::default().build(),
+            ])
             .map_err(|e| e.to_string())?,
     };
     builder.commit_from_memory(model).map_err(text)

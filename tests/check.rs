@@ -1,0 +1,382 @@
+//! `mlops-ci check` end to end: the bundled examples, baselines from git, report formats.
+
+mod common;
+
+use common::*;
+use predicates::str::contains;
+
+#[test]
+fn iris_example_fails_its_regression_gate_with_exit_1() {
+    mlops_ci()
+        .args(["check", "-C"])
+        .arg(example("iris"))
+        .assert()
+        .code(1)
+        .stdout(contains("FAIL"))
+        .stdout(contains("accuracy got worse by 0.2833"));
+}
+
+#[test]
+fn breast_cancer_and_diabetes_examples_pass() {
+    for case in ["breast-cancer", "diabetes"] {
+        mlops_ci()
+            .args(["check", "-C"])
+            .arg(example(case))
+            .assert()
+            .code(0)
+            .stdout(contains("PASS"));
+    }
+}
+
+/// Every metric of both models against scikit-learn's numbers for the same predictions
+/// (`examples/generate.py` wrote them with scikit-learn and ONNX Runtime).
+#[test]
+fn metrics_equal_scikit_learn_on_the_example_data() {
+    for case in ["iris", "breast-cancer", "diabetes"] {
+        let expected =
+            json(&std::fs::read(example(&format!("{case}/expected-metrics.json"))).unwrap());
+        let names: Vec<String> = expected["candidate"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        // The example's config plus every metric scikit-learn computed.
+        let config = std::fs::read_to_string(example(&format!("{case}/mlops-ci.toml"))).unwrap();
+        let include = format!(
+            "\n[suite.metrics]\ninclude = [{}]\n",
+            names
+                .iter()
+                .map(|n| format!("\"{n}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let config = config.replacen("\n[suite.data]", &format!("{include}\n[suite.data]"), 1);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("mlops-ci.toml"), &config).unwrap();
+        for sub in ["models", "data"] {
+            std::os::unix::fs::symlink(example(&format!("{case}/{sub}")), dir.path().join(sub))
+                .unwrap();
+        }
+        let out = mlops_ci()
+            .args(["check", "--format", "json", "-C"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let report = json(&out.stdout);
+        let suite = &report["suites"][0];
+        assert!(suite["error"].is_null(), "{case}: {}", suite["error"]);
+        for name in &names {
+            let row = suite["metrics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["metric"] == *name)
+                .unwrap_or_else(|| panic!("{case}: no {name}"));
+            for side in ["candidate", "baseline"] {
+                let got = row[side]
+                    .as_f64()
+                    .unwrap_or_else(|| panic!("{case} {side} {name} missing"));
+                let want = expected[side][name].as_f64().unwrap();
+                // Relative 1e-6: predictions are float32, and ONNX Runtime's tree ensembles sum
+                // in an order that depends on the thread count, which moves a regression MAE
+                // of ~40 in its eighth digit.
+                assert!(
+                    (got - want).abs() <= 1e-6 * want.abs().max(1.0),
+                    "{case} {side} {name}: {got} vs scikit-learn {want}"
+                );
+            }
+        }
+        if let Some(matrix) = expected.get("candidate_confusion_matrix") {
+            assert_eq!(
+                &suite["classes"]["candidate_confusion"], matrix,
+                "{case} confusion matrix"
+            );
+            assert_eq!(
+                &suite["classes"]["baseline_confusion"],
+                &expected["baseline_confusion_matrix"]
+            );
+        }
+    }
+}
+
+#[test]
+fn baseline_is_read_from_git_objects_and_the_working_tree_is_untouched() {
+    let repo = iris_repo_with_regression();
+    let status_before = repo.git(&["status", "--porcelain", "--ignored"]);
+    let head_before = repo.git(&["rev-parse", "HEAD"]);
+    let model_before = std::fs::read(repo.path().join("models/model.onnx")).unwrap();
+
+    let out = mlops_ci()
+        .args(["check", "--format", "json", "-C"])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&out.stdout);
+    assert_eq!(report["verdict"], "fail");
+    assert_eq!(report["baseline"]["kind"], "git");
+    assert_eq!(report["baseline"]["revision"], "main");
+    let suite = &report["suites"][0];
+    let blob_at_main = repo.git(&["rev-parse", "main:models/model.onnx"]);
+    let blob_now = repo.git(&["hash-object", "models/model.onnx"]);
+    assert_eq!(suite["baseline"]["git_blob"], blob_at_main.trim());
+    assert_eq!(suite["candidate"]["git_blob"], blob_now.trim());
+    assert!(
+        suite["baseline"]["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("git main")
+    );
+    assert_eq!(suite["gates"][0]["outcome"], "fail");
+
+    assert_eq!(
+        repo.git(&["status", "--porcelain", "--ignored"]),
+        status_before,
+        "the working tree changed"
+    );
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), head_before);
+    assert_eq!(
+        std::fs::read(repo.path().join("models/model.onnx")).unwrap(),
+        model_before
+    );
+}
+
+#[test]
+fn an_uncommitted_change_on_main_is_compared_with_head() {
+    let repo = TempRepo::new();
+    repo.write("mlops-ci.toml", IRIS_CONFIG);
+    repo.copy(&example("iris/data/test.csv"), "data/test.csv");
+    repo.copy(&example("iris/models/baseline.onnx"), "models/model.onnx");
+    repo.commit_all("baseline");
+    repo.copy(&example("iris/models/candidate.onnx"), "models/model.onnx");
+    mlops_ci()
+        .args(["check", "-C"])
+        .arg(repo.path())
+        .assert()
+        .code(1)
+        .stdout(contains("merge-base of HEAD with `main`"));
+}
+
+#[test]
+fn explicit_base_revision_is_used() {
+    let repo = iris_repo_with_regression();
+    // Comparing the candidate with itself: nothing regresses.
+    mlops_ci()
+        .args(["check", "--base", "HEAD", "-C"])
+        .arg(repo.path())
+        .assert()
+        .code(0)
+        .stdout(contains("identical to the baseline"));
+    mlops_ci()
+        .args(["check", "--base", "HEAD~1", "-C"])
+        .arg(repo.path())
+        .assert()
+        .code(1);
+    mlops_ci()
+        .args(["check", "--base", "no-such-branch", "-C"])
+        .arg(repo.path())
+        .assert()
+        .code(2)
+        .stderr(contains("`no-such-branch` does not exist"));
+}
+
+#[test]
+fn no_baseline_on_the_first_commit_is_reported_not_failed() {
+    let repo = TempRepo::new();
+    repo.write("mlops-ci.toml", IRIS_CONFIG);
+    repo.copy(&example("iris/data/test.csv"), "data/test.csv");
+    repo.copy(&example("iris/models/candidate.onnx"), "models/model.onnx");
+    let out = mlops_ci()
+        .args(["check", "--format", "json", "-C"])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let report = json(&out.stdout);
+    assert_eq!(report["verdict"], "no_baseline");
+    assert_eq!(report["suites"][0]["gates"][0]["outcome"], "skipped");
+    mlops_ci()
+        .args(["check", "-C"])
+        .arg(repo.path())
+        .assert()
+        .code(0)
+        .stdout(contains("NO BASELINE"));
+
+    // Absolute gates still apply without a baseline.
+    repo.write(
+        "mlops-ci.toml",
+        IRIS_CONFIG.replace("max_regression = 0.01", "min = 0.9"),
+    );
+    mlops_ci()
+        .args(["check", "-C"])
+        .arg(repo.path())
+        .assert()
+        .code(1)
+        .stdout(contains("below the minimum 0.9"));
+}
+
+#[test]
+fn a_model_new_since_the_base_has_no_baseline() {
+    let repo = TempRepo::new();
+    repo.write("README", "first");
+    repo.commit_all("init");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("mlops-ci.toml", IRIS_CONFIG);
+    repo.copy(&example("iris/data/test.csv"), "data/test.csv");
+    repo.copy(&example("iris/models/baseline.onnx"), "models/model.onnx");
+    repo.commit_all("add a model");
+    let out = mlops_ci()
+        .args(["check", "--format", "json", "-C"])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let report = json(&out.stdout);
+    assert_eq!(report["verdict"], "no_baseline");
+    assert!(
+        report["suites"][0]["baseline_missing"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist at `main`")
+    );
+}
+
+#[test]
+fn changed_data_is_noted_and_both_models_use_the_current_data() {
+    let repo = iris_repo_with_regression();
+    let data = std::fs::read_to_string(repo.path().join("data/test.csv")).unwrap();
+    let fewer: String = data.lines().take(41).map(|l| format!("{l}\n")).collect();
+    repo.write("data/test.csv", fewer);
+    let out = mlops_ci()
+        .args(["check", "--format", "json", "-C"])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    let report = json(&out.stdout);
+    let suite = &report["suites"][0];
+    assert_eq!(suite["data"]["rows"], 40);
+    let notes = suite["notes"].to_string();
+    assert!(
+        notes.contains("changed since `main` (60 rows then, 40 rows now)"),
+        "{notes}"
+    );
+}
+
+#[test]
+fn output_file_predictions_and_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let json_path = dir.path().join("report.json");
+    let predictions = dir.path().join("predictions.csv");
+    mlops_ci()
+        .args(["check", "--format", "json", "--output"])
+        .arg(&json_path)
+        .arg("--predictions")
+        .arg(&predictions)
+        .arg("-C")
+        .arg(example("iris"))
+        .assert()
+        .code(1)
+        .stdout(contains("FAIL")); // the terminal report still goes to stdout
+    let report = json(&std::fs::read(&json_path).unwrap());
+    assert_eq!(report["schema_version"], 1);
+    let csv = std::fs::read_to_string(&predictions).unwrap();
+    assert_eq!(
+        csv.lines().next(),
+        Some("suite,row,truth,candidate,baseline")
+    );
+    assert_eq!(csv.lines().count(), 61);
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("iris,") && l.ends_with(",versicolor,virginica")),
+        "a flipped example"
+    );
+}
+
+/// The Markdown report (the PR comment), with timings redacted.
+#[test]
+fn markdown_report_snapshot() {
+    let out = mlops_ci()
+        .args(["check", "--format", "markdown", "-C"])
+        .arg(example("iris"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(
+        r"(`(latency_\w+|throughput_eps)` \|)[^\n]*",
+        "$1 [timing redacted] |",
+    );
+    settings.add_filter(r"ONNX Runtime \d+\.\d+(\.\d+)?", "ONNX Runtime [version]");
+    settings.bind(|| insta::assert_snapshot!("iris_markdown", text));
+}
+
+#[test]
+fn eval_and_diff_work_without_config_or_git() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = example("diabetes/models/candidate.onnx");
+    let data = example("diabetes/data/test.csv");
+    for (name, model) in [
+        ("a.json", example("diabetes/models/baseline.onnx")),
+        ("b.json", model.clone()),
+    ] {
+        mlops_ci()
+            .args([
+                "eval",
+                "--task",
+                "regression",
+                "--label",
+                "target",
+                "--format",
+                "json",
+                "--output",
+            ])
+            .arg(dir.path().join(name))
+            .arg("--model")
+            .arg(&model)
+            .arg("--data")
+            .arg(&data)
+            .assert()
+            .code(0)
+            .stdout(contains("NO BASELINE"));
+    }
+    let out = mlops_ci()
+        .arg("diff")
+        .arg(dir.path().join("a.json"))
+        .arg(dir.path().join("b.json"))
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report = json(&out.stdout);
+    let rmse = report["suites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["metrics"].as_array().unwrap())
+        .find(|m| m["metric"] == "rmse");
+    // Both files name their suite after the model file, so the suites differ: nothing to pair.
+    assert!(rmse.is_none() || rmse.unwrap()["baseline"].is_number());
+    mlops_ci()
+        .args([
+            "eval",
+            "--task",
+            "regression",
+            "--label",
+            "target",
+            "--model",
+        ])
+        .arg(&model)
+        .arg("--baseline")
+        .arg(example("diabetes/models/baseline.onnx"))
+        .arg("--data")
+        .arg(&data)
+        .assert()
+        .code(0)
+        .stdout(contains("rmse"))
+        .stdout(contains("PASS"));
+}
