@@ -124,6 +124,12 @@ parts = ", ".join(f"{m} {r[m]['raw_ort_inference_s']:.2f} s" for m in ("candidat
 print(f"reference (last run): pure ONNX Runtime inference: {parts}; CSV load {r['load_csv_s']:.2f} s")
 PY
 if [[ -f /tmp/mlops.json ]]; then
+    python3 - /tmp/mlops.json <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))["suites"][0]["timing"]
+parts = ", ".join(f"{m} {t[m]['inference_seconds']:.2f} s" for m in ("candidate", "baseline"))
+print(f"mlops-ci (last run): pure ONNX Runtime inference: {parts} ({t['candidate']['batches']} batches of {t['batch_size']})")
+PY
     echo "mlops-ci's JSON report of the last run: /tmp/mlops.json"
 else
     echo "!! mlops-ci wrote no /tmp/mlops.json" >&2
