@@ -195,7 +195,7 @@ mod tests {
             ..spec(MetricId::Accuracy)
         };
         let r = evaluate_gates(
-            &[gate.clone()],
+            std::slice::from_ref(&gate),
             &values(MetricId::Accuracy, 0.90),
             Some(&values(MetricId::Accuracy, 0.95)),
         );
@@ -213,7 +213,7 @@ mod tests {
             ..spec(MetricId::Rmse)
         };
         let r = evaluate_gates(
-            &[gate.clone()],
+            std::slice::from_ref(&gate),
             &values(MetricId::Rmse, 10.4),
             Some(&values(MetricId::Rmse, 10.0)),
         );

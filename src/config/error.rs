@@ -13,24 +13,11 @@ pub enum ConfigError {
         source: std::io::Error,
     },
 
-    #[error("{}:{line}: unknown key `{key}`{}{}\n  valid keys here: {valid}", path.display(), in_table(table), did_you_mean(suggestion.as_deref()))]
-    UnknownKey {
-        path: PathBuf,
-        line: usize,
-        key: String,
-        table: Option<String>,
-        suggestion: Option<String>,
-        valid: String,
-    },
+    #[error("{}:{}: unknown key `{}`{}{}\n  valid keys here: {}", .0.path.display(), .0.line, .0.name, in_table(&.0.table), did_you_mean(.0.suggestion.as_deref()), .0.valid)]
+    UnknownKey(Box<UnknownName>),
 
-    #[error("{}:{line}: unknown metric `{name}`{}\n  valid metrics for this suite: {valid}", path.display(), did_you_mean(suggestion.as_deref()))]
-    UnknownMetric {
-        path: PathBuf,
-        line: usize,
-        name: String,
-        suggestion: Option<String>,
-        valid: String,
-    },
+    #[error("{}:{}: unknown metric `{}`{}\n  valid metrics for this suite: {}", .0.path.display(), .0.line, .0.name, did_you_mean(.0.suggestion.as_deref()), .0.valid)]
+    UnknownMetric(Box<UnknownName>),
 
     #[error("{}:{line}: {message}", path.display())]
     Invalid {
@@ -38,6 +25,18 @@ pub enum ConfigError {
         line: usize,
         message: String,
     },
+}
+
+/// A key or metric name that is not one of the valid ones, with what to write instead.
+#[derive(Debug)]
+pub struct UnknownName {
+    pub path: PathBuf,
+    pub line: usize,
+    pub name: String,
+    /// The `[table]` it appeared in (keys only).
+    pub table: Option<String>,
+    pub suggestion: Option<String>,
+    pub valid: String,
 }
 
 fn did_you_mean(suggestion: Option<&str>) -> String {
@@ -73,14 +72,14 @@ pub(super) fn from_toml(path: &Path, source: &str, err: &toml::de::Error) -> Con
         && let Some((key, expected)) = rest.split_once('`')
     {
         let valid: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-        return ConfigError::UnknownKey {
+        return ConfigError::UnknownKey(Box::new(UnknownName {
             path: path.to_path_buf(),
             line,
-            key: key.to_owned(),
+            name: key.to_owned(),
             table: enclosing_table(source, err.span().map_or(0, |s| s.start)),
             suggestion: suggest::nearest(key, valid.iter().copied()).map(str::to_owned),
             valid: valid.join(", "),
-        };
+        }));
     }
     let message = message
         .trim_end()

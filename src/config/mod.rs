@@ -330,14 +330,15 @@ impl Config {
                     .filter(|m| m.applies_to(task))
                     .map(|m| m.name())
                     .collect();
-                Err(ConfigError::UnknownMetric {
+                Err(ConfigError::UnknownMetric(Box::new(error::UnknownName {
                     path: self.path.clone(),
                     line,
                     name: name.get_ref().clone(),
+                    table: None,
                     suggestion: suggest::nearest(name.get_ref(), names.iter().copied())
                         .map(str::to_owned),
                     valid: names.join(", "),
-                })
+                })))
             }
         }
     }

@@ -74,7 +74,7 @@ impl NpyReader {
                 format("`data.label` must name the .npy file holding the targets".into())
             })?;
             let target_path = path.parent().unwrap_or(Path::new(".")).join(&label);
-            let features = read_npy_any(path).map_err(|e| format(e))?;
+            let features = read_npy_any(path).map_err(format)?;
             let features = features
                 .into_dimensionality::<Ix2>()
                 .map_err(|_| format("the feature array must be 2-D [rows, features]".into()))?;

@@ -129,7 +129,7 @@ fn num(v: Value) -> String {
 fn signed(v: Value) -> String {
     match f64::try_from(v) {
         Err(_) => "—".to_owned(),
-        Ok(x) if x == 0.0 => "0".to_owned(),
+        Ok(0.0) => "0".to_owned(),
         Ok(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{x:+}"),
         Ok(x) => {
             let body = num(Value::from(x.abs()));
