@@ -99,13 +99,7 @@ pub fn find_library(flag: Option<&Path>) -> Result<RuntimeLibrary, RuntimeError>
             return RuntimeLibrary::inspect(path, LibrarySource::Cache);
         }
     }
-    searched.push(format!(
-        "cache {}",
-        cache
-            .first()
-            .map(|d| d.display().to_string())
-            .unwrap_or_default()
-    ));
+    searched.push(format!("cache {}", super::provision::cache_root().display()));
     match python_package_dir() {
         Some(dir) => {
             if let Some(path) = library_in_python_package(&dir) {

@@ -9,7 +9,7 @@ use super::RuntimeError;
 pub const PINNED_ORT_VERSION: &str = "1.31.1";
 
 /// Cache root: `MLOPS_CI_CACHE_DIR`, else the platform cache dir (`~/.cache/mlops-ci`).
-fn cache_root() -> PathBuf {
+pub(super) fn cache_root() -> PathBuf {
     match std::env::var_os("MLOPS_CI_CACHE_DIR").filter(|v| !v.is_empty()) {
         Some(dir) => PathBuf::from(dir),
         None => dirs::cache_dir()
