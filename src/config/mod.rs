@@ -408,3 +408,87 @@ impl SuiteConfig {
         ids
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(
+            Path::new("mlops-ci.toml"),
+            PathBuf::from("."),
+            text.to_owned(),
+        )
+    }
+
+    const SUITE: &str = "[[suite]]\nname = \"s\"\nmodel = \"m.onnx\"\ntask = \"classification\"\n[suite.data]\npath = \"d.csv\"\nlabel = \"y\"\n";
+
+    #[test]
+    fn defaults_and_gated_metrics_are_included() {
+        let config = parse(&format!(
+            "{SUITE}[[suite.gate]]\nmetric = \"precision_weighted\"\nmin = 0.5\n"
+        ))
+        .unwrap();
+        assert_eq!(config.runtime.batch_size, 256);
+        assert_eq!(config.runtime.device, Device::Auto);
+        let ids = config.suites[0].metric_ids();
+        assert!(ids.contains(&MetricId::Accuracy) && ids.contains(&MetricId::PrecisionWeighted));
+        assert_eq!(config.suites[0].gate_specs(&config)[0].line, 9);
+    }
+
+    #[test]
+    fn wrong_type_names_the_line() {
+        let err = parse(&format!("[runtime]\nbatch_size = \"big\"\n{SUITE}"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("mlops-ci.toml:2:"), "{err}");
+        assert!(err.contains("invalid type"), "{err}");
+    }
+
+    #[test]
+    fn unknown_top_level_key_is_suggested() {
+        let err = parse(&format!("[baseline]\nreff = \"main\"\n{SUITE}"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(":2: unknown key `reff` in [baseline]; did you mean `ref`?"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn gates_need_a_rule_and_suites_unique_names() {
+        let err = parse(&format!("{SUITE}[[suite.gate]]\nmetric = \"accuracy\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(":9: the gate on `accuracy` has no rule"),
+            "{err}"
+        );
+        let err = parse(&format!("{SUITE}{SUITE}")).unwrap_err().to_string();
+        assert!(
+            err.contains("suite `s` is defined twice (first on line 2)"),
+            "{err}"
+        );
+        let err = parse(&SUITE.replace("classification", "regression").replace(
+            "[suite.data]",
+            "[suite.metrics]\ninclude = [\"accuracy\"]\n[suite.data]",
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("metric `accuracy` does not apply to regression suites"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn ref_and_path_exclude_each_other() {
+        let err = parse(&format!(
+            "[baseline]\nref = \"main\"\npath = \"b.onnx\"\n{SUITE}"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("exclude each other"), "{err}");
+    }
+}

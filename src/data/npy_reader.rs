@@ -199,3 +199,55 @@ impl BatchReader for NpyReader {
         self.labels.names().to_vec()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+    use ndarray_npy::NpzWriter;
+
+    #[test]
+    fn reads_an_npz_archive_in_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.npz");
+        let mut npz = NpzWriter::new(File::create(&path).unwrap());
+        npz.add_array("x", &array![[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]])
+            .unwrap();
+        npz.add_array("y", &array![[0i64], [1], [0]]).unwrap();
+        npz.finish().unwrap();
+        let config = DataConfig {
+            path: path.clone(),
+            label: None,
+            features: None,
+        };
+        let mut reader = NpyReader::open(&config, &path, Task::Classification).unwrap();
+        assert_eq!(reader.schema().features, ["x0", "x1"]);
+        let first = reader.next_batch(2).unwrap().unwrap();
+        assert_eq!(first.features, [1.0, 2.0, 3.0, 4.0]);
+        assert!(matches!(first.targets, Targets::Classes(ref ids) if ids == &[0, 1]));
+        let second = reader.next_batch(2).unwrap().unwrap();
+        assert_eq!(second.rows, 1);
+        assert!(reader.next_batch(2).unwrap().is_none());
+        assert_eq!(reader.class_names(), ["0", "1"]);
+    }
+
+    #[test]
+    fn mismatched_lengths_are_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.npz");
+        let mut npz = NpzWriter::new(File::create(&path).unwrap());
+        npz.add_array("x", &array![[1.0f64], [2.0]]).unwrap();
+        npz.add_array("target", &array![1.5f64]).unwrap();
+        npz.finish().unwrap();
+        let config = DataConfig {
+            path: path.clone(),
+            label: Some("target".into()),
+            features: None,
+        };
+        let err = NpyReader::open(&config, &path, Task::Regression)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("2 feature rows"), "{err}");
+    }
+}
