@@ -69,6 +69,16 @@ pub enum Command {
     #[command(after_help = "Example:\n  mlops-ci diff yesterday.json today.json")]
     Diff(DiffArgs),
 
+    /// Which suites a change affects, and why; loads no model and reads no data.
+    #[command(
+        after_help = "Examples:\n  mlops-ci detect                    # affected suites since the merge-base\n  mlops-ci detect --base origin/main --json\n  mlops-ci detect --github-output    # in GitHub Actions: `suites` and `any` step outputs\n\nA suite is affected when its model, its data (or the Git LFS/DVC pointer to it), a path\nmatching its `watch` globs, or its settings in mlops-ci.toml changed. Exit status: 0, or 2 on error."
+    )]
+    Detect(DetectArgs),
+
+    /// Git hooks that run the check before a push or commit.
+    #[command(subcommand)]
+    Hook(HookCommand),
+
     /// Show what was found: ONNX Runtime, execution providers, GPU, git, GitHub Actions.
     Doctor,
 
@@ -98,9 +108,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REV")]
     pub base: Option<String>,
 
-    /// Run only this suite (repeatable).
+    /// Run only this suite (repeatable), whether or not a change affects it.
     #[arg(long = "suite", value_name = "NAME")]
     pub suites: Vec<String>,
+
+    /// Run every suite, not only those the changes since the base affect.
+    #[arg(long)]
+    pub all: bool,
 
     /// Device for inference (overrides `runtime.device`).
     #[arg(long, value_enum)]
@@ -112,6 +126,50 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// Base git revision (overrides `baseline.ref` and the automatic merge-base).
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+
+    /// Print JSON (`suites`, `any`, and each affected suite's reasons) instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Also append `suites` (a JSON array, for a job matrix) and `any` (true/false) to the file
+    /// named by $GITHUB_OUTPUT.
+    #[arg(long)]
+    pub github_output: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Install the hooks (pre-push when none is named) in this repository's hooks directory
+    /// (core.hooksPath is respected). An existing hook is kept and runs first.
+    #[command(
+        after_help = "Examples:\n  mlops-ci hook install                 # pre-push\n  mlops-ci hook install --pre-commit --pre-push\n  mlops-ci -C models/iris hook install  # config in a subdirectory\n\nSkip once: `git push --no-verify` or MLOPS_CI_SKIP=1. The hook calls this binary by its\nabsolute path; MLOPS_CI_BIN overrides it."
+    )]
+    Install(HookSelection),
+    /// Remove the hooks mlops-ci installed (all when none is named) and restore earlier ones.
+    Uninstall(HookSelection),
+    /// Run a hook now; this is what the installed scripts call.
+    Run {
+        #[arg(value_enum)]
+        hook: crate::hook::HookKind,
+        /// The arguments git gives the hook (pre-push: remote name and URL).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct HookSelection {
+    #[arg(long)]
+    pub pre_push: bool,
+    #[arg(long)]
+    pub pre_commit: bool,
 }
 
 #[derive(Debug, Args)]

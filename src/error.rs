@@ -15,6 +15,8 @@ pub enum Error {
     #[error(transparent)]
     Detect(#[from] crate::detect::DetectError),
     #[error(transparent)]
+    Hook(#[from] crate::hook::HookError),
+    #[error(transparent)]
     Render(#[from] crate::report::RenderError),
     #[error(transparent)]
     Model(#[from] crate::model::ModelError),

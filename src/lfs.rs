@@ -45,6 +45,17 @@ pub fn file_is_pointer(path: &Path) -> std::io::Result<Option<LfsPointer>> {
     Ok(parse_pointer(&head))
 }
 
+/// The id Git LFS gives `path`'s content (`sha256:<hex>`), to tell whether a fetched file is
+/// the object its pointer names.
+pub fn sha256_oid_of_file(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
+    let digest = hasher.finalize();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("sha256:{hex}"))
+}
+
 /// The message for a pointer found where content was expected.
 pub fn pointer_message(path: &Path, pointer: &LfsPointer) -> String {
     format!(

@@ -4,8 +4,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mlops_ci::app::{self, CheckOptions, SuiteSelection};
-use mlops_ci::cli::{Cli, ColorChoice, Command, OutputArgs, RuntimeCommand};
+use mlops_ci::cli::{
+    Cli, ColorChoice, Command, HookCommand, HookSelection, OutputArgs, RuntimeCommand,
+};
+use mlops_ci::detect;
 use mlops_ci::error::{Error, Result};
+use mlops_ci::git::Repo;
+use mlops_ci::hook::{self, HookError, HookKind, HookRun};
 use mlops_ci::report::{self, Format, RenderOptions, Report};
 use mlops_ci::runtime::{self, RuntimeOptions};
 
@@ -59,9 +64,37 @@ fn run(cli: &Cli) -> Result<u8> {
                 runtime: runtime_options,
                 predictions: args.predictions.clone(),
             };
-            let report = app::check(&config, SuiteSelection::all(&config), &options)?;
+            // `--suite` names what to run; otherwise only what the changes affect.
+            let selection = if args.all || !args.suites.is_empty() {
+                SuiteSelection::all(&config)
+            } else {
+                let detection = detect::detect(&config, args.base.as_deref())?;
+                let terminal_only =
+                    args.output.output.is_none() && args.output.format == Format::Terminal;
+                if detection.affected.is_empty() && terminal_only {
+                    println!("{}", detection.nothing_line());
+                    return Ok(0);
+                }
+                SuiteSelection::affected(&detection)
+            };
+            let report = app::check(&config, selection, &options)?;
             emit(&report, &args.output, color)
         }
+        Command::Detect(args) => {
+            let config = app::load_config(&cli.dir, cli.config.as_deref())?;
+            let detection = detect::detect(&config, args.base.as_deref())?;
+            if args.github_output {
+                detect::write_github_output(&detection)?;
+            }
+            let text = if args.json {
+                detect::render_json(&detection)
+            } else {
+                detect::render_text(&detection)
+            };
+            print!("{text}");
+            Ok(0)
+        }
+        Command::Hook(command) => run_hook(cli, command),
         Command::Eval(args) => {
             let options = CheckOptions {
                 runtime: runtime_options,
@@ -84,6 +117,87 @@ fn run(cli: &Cli) -> Result<u8> {
             let path = runtime::provision(*gpu, version)?;
             println!("{}", path.display());
             Ok(0)
+        }
+    }
+}
+
+fn run_hook(cli: &Cli, command: &HookCommand) -> Result<u8> {
+    let kinds = |selection: &HookSelection, default: &[HookKind]| -> Vec<HookKind> {
+        let mut kinds = Vec::new();
+        if selection.pre_push {
+            kinds.push(HookKind::PrePush);
+        }
+        if selection.pre_commit {
+            kinds.push(HookKind::PreCommit);
+        }
+        if kinds.is_empty() {
+            default.to_vec()
+        } else {
+            kinds
+        }
+    };
+    let repo = || {
+        Repo::discover(&cli.dir).ok_or_else(|| HookError::NotARepository {
+            dir: cli.dir.clone(),
+        })
+    };
+    match command {
+        HookCommand::Install(selection) => {
+            let repo = repo()?;
+            // The hook runs at the work tree root: record where the config is from there.
+            let config_dir = repo.relative(&cli.dir)?.to_string_lossy().into_owned();
+            let config_dir = if config_dir.is_empty() {
+                ".".to_owned()
+            } else {
+                config_dir
+            };
+            let binary = std::env::current_exe().map_err(|source| HookError::Io {
+                path: "mlops-ci".into(),
+                source,
+            })?;
+            let config_file = cli
+                .config
+                .as_deref()
+                .map(|p| p.to_string_lossy().into_owned());
+            for kind in kinds(selection, &[HookKind::PrePush]) {
+                println!(
+                    "{}",
+                    hook::install(&repo, kind, &binary, &config_dir, config_file.as_deref())?
+                );
+            }
+            Ok(0)
+        }
+        HookCommand::Uninstall(selection) => {
+            let repo = repo()?;
+            for kind in kinds(selection, &[HookKind::PrePush, HookKind::PreCommit]) {
+                println!("{}", hook::uninstall(&repo, kind)?);
+            }
+            Ok(0)
+        }
+        HookCommand::Run { hook: kind, args } => {
+            let mut passthrough: Vec<std::ffi::OsString> = Vec::new();
+            if let Some(lib) = &cli.ort_lib {
+                passthrough.extend(["--ort-lib".into(), lib.clone().into_os_string()]);
+            }
+            if cli.offline {
+                passthrough.push("--offline".into());
+            }
+            let color = match cli.color {
+                ColorChoice::Auto => "auto",
+                ColorChoice::Always => "always",
+                ColorChoice::Never => "never",
+            };
+            passthrough.extend(["--color".into(), color.into()]);
+            for _ in 0..cli.verbose {
+                passthrough.push("-v".into());
+            }
+            let how = HookRun {
+                dir: &cli.dir,
+                config: cli.config.as_deref(),
+                passthrough,
+                args,
+            };
+            hook::run(*kind, &how)
         }
     }
 }

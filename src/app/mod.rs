@@ -50,6 +50,22 @@ impl SuiteSelection {
             skipped: Vec::new(),
         }
     }
+
+    /// The suites `detection` found affected; the others are skipped, saying why.
+    pub fn affected(detection: &crate::detect::Detection) -> Self {
+        let reason = detection.skip_reason();
+        Self {
+            run: detection.affected.iter().map(|s| s.name.clone()).collect(),
+            skipped: detection
+                .unaffected
+                .iter()
+                .map(|name| SkippedSuite {
+                    name: name.clone(),
+                    reason: reason.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Loads the configuration named by `--config`, or `mlops-ci.toml` in `dir`.

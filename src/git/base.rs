@@ -30,42 +30,66 @@ impl Repo {
             return Ok(None); // unborn branch: the first commit has no baseline
         };
         let mut candidates: Vec<(String, &str)> = Vec::new();
-        if let Ok(base) = std::env::var("GITHUB_BASE_REF")
-            && !base.is_empty()
-        {
+        let pr_base = std::env::var("GITHUB_BASE_REF")
+            .ok()
+            .filter(|b| !b.is_empty());
+        if let Some(base) = &pr_base {
             candidates.push((format!("origin/{base}"), "the pull request's base branch"));
         }
         if let Ok(upstream) = self.upstream_name() {
             candidates.push((upstream, "the branch's upstream"));
         }
+        self.merge_base_with_first(head.id(), "HEAD", candidates, pr_base.is_some())
+    }
+
+    /// The base for `commit` when nothing names one: the merge-base with the first of
+    /// `preferred`, then `origin/HEAD`, `main`, `master` that exists. `strict_first`: the first
+    /// preferred revision must be usable (the PR base in CI; anything else would be a guess).
+    pub fn merge_base_with_first(
+        &self,
+        commit: git2::Oid,
+        label: &str,
+        mut candidates: Vec<(String, &str)>,
+        strict_first: bool,
+    ) -> Result<Option<BaseRevision>, GitError> {
         candidates.push(("origin/HEAD".to_owned(), "the remote's default branch"));
         candidates.push(("main".to_owned(), "the local default branch"));
         candidates.push(("master".to_owned(), "the local default branch"));
-        for (name, why) in candidates {
+        let shallow = self.repo.is_shallow();
+        let first = candidates.first().map(|(name, _)| name.clone());
+        for (i, (name, why)) in candidates.into_iter().enumerate() {
             let Ok(other) = self
                 .repo
                 .revparse_single(&name)
                 .and_then(|o| o.peel_to_commit())
             else {
+                if i == 0 && strict_first && shallow {
+                    return Err(GitError::ShallowWithoutBase { revision: name });
+                }
                 continue;
             };
-            let commit = match self.repo.merge_base(head.id(), other.id()) {
-                Ok(commit) => commit,
-                Err(e) if e.code() == git2::ErrorCode::NotFound && self.repo.is_shallow() => {
+            let base = match self.repo.merge_base(commit, other.id()) {
+                Ok(base) => base,
+                // A shallow clone cuts history off: "no common ancestor" only means "not fetched".
+                Err(e) if e.code() == git2::ErrorCode::NotFound && shallow => {
                     return Err(GitError::ShallowWithoutBase { revision: name });
                 }
                 Err(_) => continue,
             };
             return Ok(Some(BaseRevision {
                 revision: name.clone(),
-                commit,
+                commit: base,
                 how: format!(
-                    "merge-base of HEAD with `{name}` ({why}), {}",
-                    short(commit)
+                    "merge-base of {label} with `{name}` ({why}), {}",
+                    short(base)
                 ),
             }));
         }
-        Ok(None)
+        match first {
+            // In a shallow clone, "no branch to compare with" usually means it was not fetched.
+            Some(name) if shallow => Err(GitError::ShallowWithoutBase { revision: name }),
+            _ => Ok(None),
+        }
     }
 
     fn peel(&self, revision: &str) -> Result<git2::Oid, GitError> {

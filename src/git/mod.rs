@@ -3,18 +3,23 @@
 //! touched).
 
 mod base;
+mod changes;
 
 use std::path::{Path, PathBuf};
 
-pub use base::BaseRevision;
+pub use base::{BaseRevision, short};
+pub use changes::{Candidate, Change, ChangeKind, ChangeOrigin, ChangeSet, LfsChange, PathScope};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
     #[error("git: {0}")]
     Git(#[from] git2::Error),
     #[error(
-        "the base revision `{revision}` is not in this clone, which is shallow; fetch the history \
-         (`git fetch --unshallow`, `git fetch --deepen=50`, or `fetch-depth: 0` for actions/checkout)"
+        "the base revision `{revision}` is not in this clone, which is shallow (only part of the \
+         history was fetched), so what changed since the base cannot be known; mlops-ci does not \
+         guess. Fetch the history: in GitHub Actions give actions/checkout `fetch-depth: 0`; \
+         locally run `git fetch --unshallow` or `git fetch --deepen=<commits>` (and fetch the base \
+         branch, e.g. `git fetch origin main`), or name a base that is present with `--base REV`"
     )]
     ShallowWithoutBase { revision: String },
     #[error("the base revision `{revision}` does not exist: {message}")]

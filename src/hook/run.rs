@@ -1,0 +1,268 @@
+//! `mlops-ci hook run <hook>`: what the installed scripts call.
+//!
+//! Detection happens in this process (cheap: git objects only). The evaluation, when a suite
+//! is affected, runs as a child `mlops-ci check`: ONNX Runtime allows one environment per
+//! process and a push can carry several refs, and the child's report goes straight to the
+//! user's terminal.
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::push::{self, PushUpdate};
+use super::{HookError, HookKind};
+use crate::config::Config;
+use crate::detect::{self, Detection};
+use crate::error::Result;
+use crate::git::{BaseRevision, Candidate, Repo, short};
+
+/// How the hook was started.
+pub struct HookRun<'a> {
+    /// `-C`: where the configuration is.
+    pub dir: &'a Path,
+    /// `--config`, if given.
+    pub config: Option<&'a Path>,
+    /// Global options to hand to the child `check` (`--ort-lib`, `--offline`, `--color`, `-v`).
+    pub passthrough: Vec<OsString>,
+    /// The hook's own arguments (pre-push: remote name and URL).
+    pub args: &'a [String],
+}
+
+/// Runs hook `kind`; the exit status refuses the push or commit when non-zero.
+pub fn run(kind: HookKind, how: &HookRun<'_>) -> Result<u8> {
+    if std::env::var("MLOPS_CI_SKIP").is_ok_and(|v| !v.is_empty() && v != "0") {
+        eprintln!(
+            "mlops-ci: MLOPS_CI_SKIP is set; the {} check is skipped",
+            kind.file_name()
+        );
+        return Ok(0);
+    }
+    let config = crate::app::load_config(how.dir, how.config)?;
+    let repo = Repo::discover(&config.root).ok_or_else(|| HookError::NotARepository {
+        dir: config.root.clone(),
+    })?;
+    match kind {
+        HookKind::PrePush => pre_push(&repo, &config, how),
+        HookKind::PreCommit => pre_commit(&repo, &config, how),
+    }
+}
+
+fn pre_push(repo: &Repo, config: &Config, how: &HookRun<'_>) -> Result<u8> {
+    let remote = how.args.first().map_or("origin", String::as_str);
+    let updates = read_updates()?;
+    let mut refused = Vec::new();
+    for update in &updates {
+        let name = if update.is_deletion() {
+            &update.remote_ref
+        } else {
+            &update.local_ref
+        };
+        if update.is_deletion() {
+            eprintln!("mlops-ci: {name}: a deletion, nothing to check");
+            continue;
+        }
+        let base = push::base_of(repo, update, remote)?;
+        let detection =
+            detect::detect_in(repo, config, base.as_ref(), Candidate::Commit(update.local))?;
+        if detection.affected.is_empty() {
+            eprintln!("{} ({name})", detection.nothing_line());
+            continue;
+        }
+        eprint!(
+            "mlops-ci: checking {name} at {}\n{}",
+            short(update.local),
+            detect::render_text(&detection)
+        );
+        let code = evaluate_commit(repo, config, update, base.as_ref(), &detection, how)?;
+        if code != 0 {
+            refused.push(name.clone());
+        }
+    }
+    if refused.is_empty() {
+        return Ok(0);
+    }
+    eprintln!(
+        "mlops-ci: push refused: the check failed for {} (see the report above). Fix it, or push anyway with \
+         `git push --no-verify` or MLOPS_CI_SKIP=1",
+        refused.join(", ")
+    );
+    Ok(1)
+}
+
+fn read_updates() -> Result<Vec<PushUpdate>> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return push::from_pre_commit_env()
+            .map(|u| vec![u])
+            .ok_or_else(|| HookError::NoPushInput.into());
+    }
+    let mut text = String::new();
+    stdin
+        .lock()
+        .read_to_string(&mut text)
+        .map_err(|source| HookError::Io {
+            path: PathBuf::from("<stdin>"),
+            source,
+        })?;
+    let updates = push::parse_push_lines(&text)?;
+    if updates.is_empty()
+        && let Some(update) = push::from_pre_commit_env()
+    {
+        return Ok(vec![update]);
+    }
+    Ok(updates)
+}
+
+/// Evaluates the suites `detection` found, as they are in the pushed commit. When that commit
+/// is HEAD and the working tree agrees with it at every suite's paths, the working tree is
+/// used as it is; otherwise the commit is checked out into a temporary worktree.
+fn evaluate_commit(
+    repo: &Repo,
+    config: &Config,
+    update: &PushUpdate,
+    base: Option<&BaseRevision>,
+    detection: &Detection,
+    how: &HookRun<'_>,
+) -> Result<u8> {
+    let head = repo
+        .repo
+        .head()
+        .and_then(|h| h.peel_to_commit())
+        .map(|c| c.id())
+        .ok();
+    let in_place = head == Some(update.local) && {
+        let at_head = BaseRevision {
+            revision: "HEAD".into(),
+            commit: update.local,
+            how: String::new(),
+        };
+        detect::detect_in(repo, config, Some(&at_head), Candidate::WorkingTree)?
+            .affected
+            .is_empty()
+    };
+    if in_place {
+        return check(&config.root, base, detection, how);
+    }
+    let worktree = TempWorktree::add(repo, update.local)?;
+    let relative = repo.relative(&config.root).unwrap_or_default();
+    check(&worktree.path.join(relative), base, detection, how)
+}
+
+fn pre_commit(repo: &Repo, config: &Config, how: &HookRun<'_>) -> Result<u8> {
+    let explicit = config.baseline.git_ref.as_deref();
+    let base = repo.resolve_base(explicit)?;
+    let detection = detect::detect_in(repo, config, base.as_ref(), Candidate::Index)?;
+    if detection.affected.is_empty() {
+        eprintln!("{}", detection.nothing_line());
+        return Ok(0);
+    }
+    eprint!("{}", detect::render_text(&detection));
+    let code = check(&config.root, base.as_ref(), &detection, how)?;
+    if code != 0 {
+        eprintln!(
+            "mlops-ci: commit refused: the check failed (see the report above). Fix it, or commit anyway with `git commit --no-verify` or MLOPS_CI_SKIP=1"
+        );
+    }
+    Ok(code)
+}
+
+/// Runs `mlops-ci check` for the affected suites in `dir`; returns its exit status.
+fn check(
+    dir: &Path,
+    base: Option<&BaseRevision>,
+    detection: &Detection,
+    how: &HookRun<'_>,
+) -> Result<u8> {
+    let program = std::env::current_exe().map_err(|source| HookError::Spawn {
+        program: PathBuf::from("mlops-ci"),
+        source,
+    })?;
+    let mut command = Command::new(&program);
+    command.args(&how.passthrough).arg("-C").arg(dir);
+    if let Some(config) = how.config {
+        command.arg("--config").arg(config);
+    }
+    command.arg("check");
+    if let Some(base) = base {
+        command.arg("--base").arg(base.commit.to_string());
+    }
+    for name in detection.names() {
+        command.arg("--suite").arg(name);
+    }
+    let status = command.status().map_err(|source| HookError::Spawn {
+        program: program.clone(),
+        source,
+    })?;
+    // A child killed by a signal has no code: treat it as an error (2), never as a pass.
+    Ok(status.code().map_or(2, |c| u8::try_from(c).unwrap_or(2)))
+}
+
+/// A detached checkout of one commit in a temporary directory, removed on drop.
+struct TempWorktree {
+    repo_dir: PathBuf,
+    path: PathBuf,
+}
+
+impl TempWorktree {
+    fn add(repo: &Repo, commit: git2::Oid) -> Result<TempWorktree, HookError> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path = std::env::temp_dir().join(format!(
+            "mlops-ci-push-{}-{}-{nanos}",
+            short(commit),
+            std::process::id()
+        ));
+        let output = git(repo.workdir())
+            // No post-checkout hook: this checkout is ours, not the user's.
+            .args([
+                "-c",
+                "core.hooksPath=/dev/null",
+                "worktree",
+                "add",
+                "--detach",
+                "--quiet",
+            ])
+            .arg(&path)
+            .arg(commit.to_string())
+            .output()
+            .map_err(|source| HookError::Spawn {
+                program: PathBuf::from("git"),
+                source,
+            })?;
+        if !output.status.success() {
+            return Err(HookError::Worktree {
+                commit: short(commit),
+                message: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            });
+        }
+        Ok(TempWorktree {
+            repo_dir: repo.workdir().to_path_buf(),
+            path,
+        })
+    }
+}
+
+impl Drop for TempWorktree {
+    fn drop(&mut self) {
+        let removed = git(&self.repo_dir)
+            .args(["worktree", "remove", "--force"])
+            .arg(&self.path)
+            .output();
+        if !removed.is_ok_and(|o| o.status.success()) {
+            let _ = std::fs::remove_dir_all(&self.path);
+            let _ = git(&self.repo_dir).args(["worktree", "prune"]).output();
+        }
+    }
+}
+
+/// `git -C dir`, without the variables git sets for hooks that would point it elsewhere.
+fn git(dir: &Path) -> Command {
+    let mut command = Command::new("git");
+    command.arg("-C").arg(dir);
+    for var in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"] {
+        command.env_remove(var);
+    }
+    command
+}

@@ -1,0 +1,4 @@
+//! Shared helpers for the detect and hook tests.
+#![allow(dead_code)]
+
+pub mod repo;
