@@ -16,5 +16,6 @@ pub mod hook;
 pub mod lfs;
 pub mod metrics;
 pub mod model;
+pub mod publish;
 pub mod report;
 pub mod runtime;

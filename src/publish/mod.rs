@@ -1,0 +1,160 @@
+//! Publishing a finished report to GitHub: the sticky PR comment, the check run (or a commit
+//! status), the job summary, step outputs and workflow commands, and the two-phase bundle for
+//! pull requests from forks.
+//!
+//! This module is the last stage of the flow and knows nothing of the core's types: the core
+//! hands it a [`PublishRequest`] of plain data (the rendered Markdown and JSON, the verdict and
+//! the failed gates). Publishing never changes the verdict: a failed API call is a warning and
+//! the exit status still follows the gates, unless `--strict-publish` asks otherwise.
+//!
+//! Entry points for the command line, in the order `mlops-ci ci` uses them:
+//! [`prepare_ci`] (context from the environment, fork safety), then the core's `check`, then
+//! [`finish_ci`] (summary, outputs, bundle, publishing). `mlops-ci publish --from DIR` is
+//! [`publish_from_dir`].
+
+mod args;
+mod baseline;
+mod bundle;
+mod check_run;
+mod comment;
+mod context;
+mod error;
+mod event;
+mod fold;
+mod github_api;
+mod outcome;
+mod run;
+mod token;
+mod workflow_commands;
+
+pub use args::{CiArgs, PublishFromArgs};
+pub use bundle::{BUNDLE_FORMAT, Bundle, BundleManifest, read_and_validate_bundle, write_bundle};
+pub use comment::{COMMENT_LIMIT_CHARS, comment_body, comment_marker};
+pub use context::{GithubContext, PullRequest, WorkflowRun};
+pub use error::PublishError;
+pub use fold::fold_markdown;
+pub use github_api::RetryPolicy;
+pub use outcome::{CheckAction, CommentAction, PublishOutcome};
+pub use run::{
+    finish_ci, finish_ci_blocking, prepare_ci, publish, publish_bundle, publish_from_dir,
+    publish_from_dir_blocking,
+};
+pub use workflow_commands::{
+    append_step_summary, format_step_output, step_outputs, write_step_outputs,
+    write_workflow_commands,
+};
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Everything publishing needs, produced by the core after `check`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishRequest {
+    /// The rendered Markdown report: the comment body, the check run summary, the job summary.
+    pub markdown: String,
+    /// The report as JSON (with its `schema_version`): the `json` step output and the bundle.
+    pub json: String,
+    pub verdict: Verdict,
+    /// Each failed gate becomes an annotation on its line of the config and an `::error::`.
+    pub failed_gates: Vec<FailedGate>,
+    /// Data files that failed validation: annotations on the file (and line when known).
+    #[serde(default)]
+    pub data_problems: Vec<FileProblem>,
+    /// Suite names evaluated; a single suite names the check run `mlops-ci / <suite>`.
+    pub suites: Vec<String>,
+    /// Repo-relative config file path: a repository with several configs gets one sticky
+    /// comment per config.
+    pub config_path: String,
+}
+
+/// The overall result of a run, as the report's JSON spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    NoBaseline,
+    Error,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::NoBaseline => "no_baseline",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+/// A gate that failed, located in the config so that GitHub can annotate the line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedGate {
+    pub suite: String,
+    pub metric: String,
+    /// Why it failed, in words (`accuracy 0.87 < min 0.90`).
+    pub reason: String,
+    /// Repo-relative path of the config file that declares the gate.
+    pub config_path: String,
+    /// 1-based line of the `[[suite.gate]]` entry, when known.
+    pub line: Option<u32>,
+}
+
+/// A problem found in a file (a data file that failed validation), for an annotation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileProblem {
+    /// Repo-relative path.
+    pub path: String,
+    /// 1-based line, when known (a CSV row); the annotation goes on line 1 otherwise.
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+/// What to publish and how hard to try.
+#[derive(Debug, Clone)]
+pub struct PublishOptions {
+    /// Create or update the sticky PR comment (pull requests only).
+    pub comment: bool,
+    /// Create a check run (or a commit status when the token cannot write checks).
+    pub check_run: bool,
+    /// Keeps a separate sticky comment and check run per key, e.g. one per suite when a matrix
+    /// of jobs each checks one suite. `None`: one per config file.
+    pub comment_key: Option<String>,
+    pub retry: RetryPolicy,
+    /// Per-request connect and read timeout.
+    pub request_timeout: Duration,
+}
+
+impl Default for PublishOptions {
+    fn default() -> Self {
+        PublishOptions {
+            comment: true,
+            check_run: true,
+            comment_key: None,
+            retry: RetryPolicy::default(),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl PublishOptions {
+    /// `mlops-ci / <key>`: the comment key, else the single suite, else `all`.
+    pub fn check_name(&self, req: &PublishRequest) -> String {
+        let scope = match (&self.comment_key, req.suites.as_slice()) {
+            (Some(key), _) => key.clone(),
+            (None, [single]) => single.clone(),
+            (None, _) => "all".to_owned(),
+        };
+        format!("mlops-ci / {scope}")
+    }
+
+    /// What identifies this run's sticky comment among the PR's comments.
+    pub fn comment_key(&self, req: &PublishRequest) -> String {
+        match &self.comment_key {
+            Some(key) => format!("{}#{key}", req.config_path),
+            None => req.config_path.clone(),
+        }
+    }
+}
