@@ -80,6 +80,18 @@ pub enum PublishError {
         message: String,
     },
 
+    #[error(
+        "GitHub API: {operation} was rate limited for {wait_secs}s, longer than mlops-ci waits \
+         ({max_wait_secs}s): {message}. Fewer API calls per hour (e.g. `check-run: false`) or a \
+         token with a higher limit helps"
+    )]
+    RateLimited {
+        operation: &'static str,
+        wait_secs: u64,
+        max_wait_secs: u64,
+        message: String,
+    },
+
     #[error("cannot start the async runtime for the GitHub API: {0}")]
     Runtime(String),
 }

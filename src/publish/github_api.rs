@@ -103,14 +103,10 @@ impl GithubApi {
             .set_connect_timeout(Some(timeout))
             .set_read_timeout(Some(timeout))
             .set_write_timeout(Some(timeout))
-            .add_header(
-                http::header::ACCEPT,
-                "application/vnd.github+json".to_owned(),
-            )
-            .add_header(
-                http::HeaderName::from_static("x-github-api-version"),
-                "2022-11-28".to_owned(),
-            )
+            // GitHub serves JSON for `application/json` as for its vendor type, and the OpenAPI
+            // description lists only `application/json` (a validating mock refuses the vendor
+            // type). octocrab already sends `X-GitHub-Api-Version: 2022-11-28`.
+            .add_header(http::header::ACCEPT, "application/json".to_owned())
             .build()
             .map_err(client_error)?;
         Ok(GithubApi {
@@ -207,14 +203,11 @@ impl GithubApi {
                 wait,
                 why: format!("HTTP {status}: {message}"),
             },
-            Some(Err(too_long)) => Next::Fail(PublishError::Api {
+            Some(Err(too_long)) => Next::Fail(PublishError::RateLimited {
                 operation,
-                status: Some(status),
-                message: format!(
-                    "rate limited for {}s, longer than the {}s mlops-ci waits: {message}",
-                    too_long.as_secs(),
-                    self.retry.max_rate_limit_wait.as_secs()
-                ),
+                wait_secs: too_long.as_secs(),
+                max_wait_secs: self.retry.max_rate_limit_wait.as_secs(),
+                message,
             }),
             None => Next::Fail(PublishError::Api {
                 operation,
