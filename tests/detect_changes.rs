@@ -382,3 +382,41 @@ fn a_changed_fixed_baseline_file_affects_every_suite() {
     assert_eq!(suites(&json), ["iris", "wine"]);
     assert_eq!(reasons(&json, "wine")[0]["kind"], "baseline");
 }
+
+/// The quick index reader must agree with libgit2 whatever the index format: version 4
+/// compresses paths, version 2 pads entries.
+#[test]
+fn every_index_version_gives_the_same_answers() {
+    for version in ["2", "3", "4"] {
+        let sandbox = Sandbox::new();
+        let repo = project(&sandbox);
+        // File times have a coarse clock on some file systems: let the index be written
+        // strictly later than the files, or they are racily clean (and rightly unproven).
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        repo.git(&["update-index", "--index-version", version]);
+        assert_eq!(detect(&repo)["any"], false, "index v{version}: clean");
+        // The quick reader, not the libgit2 fallback, proved it.
+        repo.mlops_ci()
+            .args(["-vv", "detect"])
+            .assert()
+            .success()
+            .stderr(contains("proven clean"));
+
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        repo.write("features/scale.py", "def scale(x): return 2 * x\n");
+        assert_eq!(
+            suites(&detect(&repo)),
+            ["iris"],
+            "index v{version}: unstaged edit"
+        );
+        repo.git(&["add", "features/scale.py"]);
+        let json = detect(&repo);
+        assert_eq!(
+            reasons(&json, "iris")[0]["origin"],
+            "staged",
+            "index v{version}"
+        );
+        repo.git(&["reset", "-q", "--hard"]);
+        assert_eq!(detect(&repo)["any"], false, "index v{version}: clean again");
+    }
+}

@@ -12,7 +12,7 @@ use std::path::Path;
 use git2::{Delta, Diff, DiffFindOptions, DiffOptions, Oid, Tree};
 use serde::Serialize;
 
-use super::{GitError, Repo};
+use super::{GitError, Repo, index_file, tree_walk};
 use crate::lfs::{self, LfsPointer};
 
 /// How a file changed.
@@ -173,7 +173,19 @@ impl Repo {
                     ChangeOrigin::Committed,
                     &mut changes,
                 )?;
-                if matches!(scope, PathScope::Only(paths) if paths.is_empty()) {
+                if let PathScope::Only(paths) = scope
+                    && (paths.is_empty()
+                        || index_file::scope_is_clean(
+                            self,
+                            head_tree.as_ref(),
+                            paths,
+                            candidate == Candidate::WorkingTree,
+                        ))
+                {
+                    tracing::debug!(
+                        "index and working tree proven clean at {} path(s) without libgit2's index",
+                        paths.len()
+                    );
                     return Ok(ChangeSet { changes });
                 }
                 let index = self.repo.index()?;
@@ -214,10 +226,46 @@ impl Repo {
         {
             return Ok(());
         }
-        let mut options = DiffOptions::new();
-        options.include_typechange(true).skip_binary_check(true);
-        let diff = self.repo.diff_tree_to_tree(old, new, Some(&mut options))?;
-        self.collect(diff, origin, out)
+        let files = tree_walk::changed_files(&self.repo, old, new)?;
+        let added = files.iter().any(|f| f.old.is_none());
+        let deleted = files.iter().any(|f| f.new.is_none());
+        if added && deleted {
+            // A rename is possible: libgit2 pairs the files up, looking only at these paths.
+            let mut options = DiffOptions::new();
+            options
+                .include_typechange(true)
+                .skip_binary_check(true)
+                .disable_pathspec_match(true);
+            for file in &files {
+                options.pathspec(file.path.as_str());
+            }
+            let diff = self.repo.diff_tree_to_tree(old, new, Some(&mut options))?;
+            return self.collect(diff, origin, out);
+        }
+        for file in files {
+            const KIND_BITS: i32 = 0o170000;
+            let kind = match (file.old, file.new) {
+                (None, _) => ChangeKind::Added,
+                (_, None) => ChangeKind::Deleted,
+                (Some(a), Some(b)) if a.mode & KIND_BITS != b.mode & KIND_BITS => {
+                    ChangeKind::TypeChanged
+                }
+                _ => ChangeKind::Modified,
+            };
+            let mut change = Change {
+                path: file.path,
+                old_path: None,
+                kind,
+                origin,
+                lfs: None,
+                old_id: file.old.map(|s| s.id),
+                new_id: file.new.map(|s| s.id),
+            };
+            if self.look_through_lfs(&mut change) {
+                out.push(change);
+            }
+        }
+        Ok(())
     }
 
     /// Turns a libgit2 diff into changes: renames found, LFS pointers looked through.

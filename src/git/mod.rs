@@ -4,6 +4,8 @@
 
 mod base;
 mod changes;
+mod index_file;
+mod tree_walk;
 
 use std::path::{Path, PathBuf};
 
@@ -36,6 +38,9 @@ pub struct Repo {
 impl Repo {
     /// The repository containing `dir`, if any.
     pub fn discover(dir: &Path) -> Option<Repo> {
+        // Like git, trust the object database: libgit2 otherwise re-hashes every object it
+        // reads (with the slow collision-detecting SHA-1), which dominates a tree walk.
+        git2::opts::strict_hash_verification(false);
         let repo = git2::Repository::discover(dir).ok()?;
         let workdir = repo.workdir()?.canonicalize().ok()?;
         Some(Repo { repo, workdir })
