@@ -79,7 +79,7 @@ fn action_passes_the_action_schema_and_declares_the_contract() {
     let (ok, output) = lint(
         "check-jsonschema",
         &["--builtin-schema", "vendor.github-actions"],
-        &[action.clone()],
+        std::slice::from_ref(&action),
     );
     assert!(ok, "check-jsonschema:\n{output}");
 
