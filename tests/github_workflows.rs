@@ -155,3 +155,29 @@ fn linters_reject_broken_files() {
         "a composite run step without `shell` was accepted:\n{output}"
     );
 }
+
+/// docs/github-actions.md (the README's "GitHub Actions" section) shows the example workflows
+/// exactly as they are linted here.
+#[test]
+fn docs_show_the_linted_example_workflows() {
+    let docs = std::fs::read_to_string(repo().join("docs/github-actions.md")).expect("read docs");
+    for file in workflows()
+        .iter()
+        .filter(|f| f.starts_with(repo().join("examples")))
+    {
+        let text = std::fs::read_to_string(file).expect("read workflow");
+        assert!(
+            docs.contains(&format!("```yaml\n{}\n```", text.trim_end())),
+            "docs/github-actions.md does not show {} as it is",
+            file.display()
+        );
+    }
+    for permission in [
+        "pull-requests: write",
+        "checks: write",
+        "actions: read",
+        "contents: read",
+    ] {
+        assert!(docs.contains(permission), "{permission}");
+    }
+}
