@@ -270,3 +270,64 @@ fn make_executable(path: &std::path::Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// The pre-commit framework runs pre-push hooks without stdin, describing the push in its
+/// environment instead.
+#[test]
+fn the_pre_commit_framework_environment_is_understood() {
+    let sandbox = Sandbox::new();
+    let repo = pushed_project(&sandbox);
+    let remote = repo.head();
+    repo.copy(&example("iris/models/candidate.onnx"), "models/model.onnx");
+    let head = repo.commit_all("retrained model");
+    repo.mlops_ci()
+        .args(["hook", "run", "pre-push"])
+        .env("PRE_COMMIT_FROM_REF", &remote)
+        .env("PRE_COMMIT_TO_REF", &head)
+        .env("PRE_COMMIT_REMOTE_NAME", "origin")
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("accuracy got worse"))
+        .stderr(predicates::str::contains("push refused"));
+
+    // Malformed input from git is an error, not a pass.
+    repo.mlops_ci()
+        .args(["hook", "run", "pre-push", "origin"])
+        .write_stdin("refs/heads/main not-a-sha\n")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("pre-push input line 1"));
+}
+
+/// With `[baseline] path`, the hook compares with that fixed file, as `check` does, not with
+/// the remote's version of the model.
+#[test]
+fn a_fixed_baseline_file_stays_the_baseline_in_the_hook() {
+    let sandbox = Sandbox::new();
+    sandbox.git(&["init", "-q", "--bare", "-b", "main", "remote.git"]);
+    let repo = sandbox.repo("work");
+    repo.write(
+        "mlops-ci.toml",
+        format!("[baseline]\npath = \"models/prod.onnx\"\n\n{CONFIG}"),
+    );
+    // The remote already has the weak model as both candidate and fixed baseline.
+    repo.copy(&example("iris/models/candidate.onnx"), "models/model.onnx");
+    repo.copy(&example("iris/models/candidate.onnx"), "models/prod.onnx");
+    repo.copy(&example("iris/data/test.csv"), "data/test.csv");
+    repo.commit_all("weak model everywhere");
+    let remote = sandbox.dir.path().join("remote.git");
+    repo.git(&["remote", "add", "origin", &remote.to_string_lossy()]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    install(&repo);
+
+    // Production gets the strong model: the unchanged candidate is now a regression against it.
+    repo.copy(&example("iris/models/baseline.onnx"), "models/prod.onnx");
+    repo.commit_all("strong production model");
+    let (ok, output) = push(&repo, &["origin", "main"], &[]);
+    assert!(!ok, "{output}");
+    assert!(
+        output.contains("baseline model `models/prod.onnx` modified"),
+        "{output}"
+    );
+    assert!(output.contains("accuracy got worse by 0.2833"), "{output}");
+}

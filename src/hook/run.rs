@@ -49,7 +49,16 @@ pub fn run(kind: HookKind, how: &HookRun<'_>) -> Result<u8> {
 }
 
 fn pre_push(repo: &Repo, config: &Config, how: &HookRun<'_>) -> Result<u8> {
-    let remote = how.args.first().map_or("origin", String::as_str);
+    // git passes the remote's name; the pre-commit framework passes none but sets a variable.
+    let from_env = std::env::var("PRE_COMMIT_REMOTE_NAME")
+        .ok()
+        .filter(|r| !r.is_empty());
+    let remote = how
+        .args
+        .first()
+        .map(String::as_str)
+        .or(from_env.as_deref())
+        .unwrap_or("origin");
     let updates = read_updates()?;
     let mut refused = Vec::new();
     for update in &updates {
@@ -142,11 +151,16 @@ fn evaluate_commit(
             .is_empty()
     };
     if in_place {
-        return check(&config.root, base, detection, how);
+        return check(&config.root, git_base(config, base), detection, how);
     }
     let worktree = TempWorktree::add(repo, update.local)?;
     let relative = repo.relative(&config.root).unwrap_or_default();
-    check(&worktree.path.join(relative), base, detection, how)
+    check(
+        &worktree.path.join(relative),
+        git_base(config, base),
+        detection,
+        how,
+    )
 }
 
 fn pre_commit(repo: &Repo, config: &Config, how: &HookRun<'_>) -> Result<u8> {
@@ -158,13 +172,24 @@ fn pre_commit(repo: &Repo, config: &Config, how: &HookRun<'_>) -> Result<u8> {
         return Ok(0);
     }
     eprint!("{}", detect::render_text(&detection));
-    let code = check(&config.root, base.as_ref(), &detection, how)?;
+    let code = check(
+        &config.root,
+        git_base(config, base.as_ref()),
+        &detection,
+        how,
+    )?;
     if code != 0 {
         eprintln!(
             "mlops-ci: commit refused: the check failed (see the report above). Fix it, or commit anyway with `git commit --no-verify` or MLOPS_CI_SKIP=1"
         );
     }
     Ok(code)
+}
+
+/// The revision the evaluation compares with: the hook's base, unless the configuration names
+/// a fixed baseline file (`--base` would replace that file with the git revision).
+fn git_base<'a>(config: &Config, base: Option<&'a BaseRevision>) -> Option<&'a BaseRevision> {
+    base.filter(|_| config.baseline.path.is_none())
 }
 
 /// Runs `mlops-ci check` for the affected suites in `dir`; returns its exit status.
