@@ -14,7 +14,8 @@ use super::error::PublishError;
 use super::github_api::{GithubApi, Method};
 use super::outcome::{CheckAction, CommentAction, PublishOutcome};
 use super::workflow_commands::{
-    append_step_summary, step_outputs, write_step_outputs, write_warning, write_workflow_commands,
+    JSON_OUTPUT_LIMIT_BYTES, append_step_summary, step_outputs, write_step_outputs, write_warning,
+    write_workflow_commands,
 };
 use super::{PublishOptions, PublishRequest};
 
@@ -29,6 +30,7 @@ pub fn prepare_ci(args: &CiArgs) -> Result<GithubContext, PublishError> {
 /// After `check`: workflow commands to `out` (stdout), the report bundle, the job summary and
 /// step outputs, then — unless `--no-publish` — the comment and the check run. Problems on
 /// the way are `::warning::`s and listed in the outcome; they never stop the later steps.
+/// `options` is `args.publish_options()` unless a caller (a test) wants other retry timings.
 pub async fn finish_ci(
     ctx: &GithubContext,
     req: &PublishRequest,
@@ -289,6 +291,12 @@ fn write_runner_files(
         && let Err(e) = write_step_outputs(path, &step_outputs(req, bundle_dir))
     {
         problems.push(e.to_string());
+    }
+    if req.json.len() > JSON_OUTPUT_LIMIT_BYTES {
+        problems.push(format!(
+            "the JSON report ({} bytes) is over GitHub's output size limit, so the `json` output is empty; read report.json in the `report-path` output instead",
+            req.json.len()
+        ));
     }
     problems
 }

@@ -104,10 +104,19 @@ pub fn append_step_summary(
     append(path, "the job summary", &format!("{}\n", text.trim_end()))
 }
 
+/// GitHub keeps at most 1 MB of outputs per job; a larger `json` output would be dropped or
+/// fail the job, so it is left empty and report.json in `report-path` is the way to it.
+pub const JSON_OUTPUT_LIMIT_BYTES: usize = 900 * 1024;
+
 /// The step outputs of a run: `verdict`, `failed-gates` (a JSON array of the failed gates,
 /// `[]` when none), `report-path` (the bundle directory holding report.md and report.json) and
-/// `json` (the whole JSON report).
+/// `json` (the whole JSON report; empty when over [`JSON_OUTPUT_LIMIT_BYTES`]).
 pub fn step_outputs(req: &PublishRequest, report_path: &Path) -> Vec<(&'static str, String)> {
+    let json = if req.json.len() <= JSON_OUTPUT_LIMIT_BYTES {
+        req.json.clone()
+    } else {
+        String::new()
+    };
     vec![
         ("verdict", req.verdict.as_str().to_owned()),
         (
@@ -115,7 +124,7 @@ pub fn step_outputs(req: &PublishRequest, report_path: &Path) -> Vec<(&'static s
             serde_json::to_string(&req.failed_gates).unwrap_or_else(|_| "[]".to_owned()),
         ),
         ("report-path", report_path.display().to_string()),
-        ("json", req.json.clone()),
+        ("json", json),
     ]
 }
 
@@ -217,6 +226,14 @@ mod tests {
         assert_eq!(parsed["report-path"], "/tmp/report");
         let gates: Vec<FailedGate> = serde_json::from_str(&parsed["failed-gates"]).expect("json");
         assert_eq!(gates, req.failed_gates);
+    }
+
+    #[test]
+    fn oversized_json_output_is_left_empty() {
+        let mut req = request();
+        req.json = format!("{{\"x\": \"{}\"}}", "a".repeat(JSON_OUTPUT_LIMIT_BYTES));
+        let outputs = step_outputs(&req, Path::new("/tmp/report"));
+        assert_eq!(outputs[3], ("json", String::new()));
     }
 
     #[test]
