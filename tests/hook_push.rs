@@ -331,3 +331,28 @@ fn a_fixed_baseline_file_stays_the_baseline_in_the_hook() {
     );
     assert!(output.contains("accuracy got worse by 0.2833"), "{output}");
 }
+
+#[test]
+fn pushing_an_annotated_tag_checks_the_commit_it_names() {
+    let sandbox = Sandbox::new();
+    let repo = pushed_project(&sandbox);
+    install(&repo);
+    repo.git(&["tag", "-a", "v1", "-m", "release 1"]);
+    let (ok, output) = push(
+        &repo,
+        &["origin", "v1"],
+        &[("MLOPS_CI_ORT_LIB", "/nonexistent/libonnxruntime.so")],
+    );
+    assert!(ok, "{output}");
+    assert!(
+        output.contains("refs/tags/v1: nothing to check"),
+        "{output}"
+    );
+
+    repo.copy(&example("iris/models/candidate.onnx"), "models/model.onnx");
+    repo.commit_all("retrained model");
+    repo.git(&["tag", "-a", "v2", "-m", "release 2"]);
+    let (ok, output) = push(&repo, &["origin", "v2"], &[]);
+    assert!(!ok, "a tag on a regressing commit is refused:\n{output}");
+    assert!(output.contains("accuracy got worse"), "{output}");
+}

@@ -60,9 +60,36 @@ pub fn from_pre_commit_env() -> Option<PushUpdate> {
     })
 }
 
+/// `update` with both sides peeled to commits (a pushed annotated tag names a tag object);
+/// `None` when the pushed object is not a commit at all (a tag of a tree or blob). A remote
+/// side that is not here stays as it is: [`base_of`] copes with it.
+pub fn peeled(repo: &Repo, update: &PushUpdate) -> Option<PushUpdate> {
+    let peel = |id: Oid| {
+        repo.repo
+            .find_object(id, None)
+            .and_then(|o| o.peel_to_commit())
+            .map(|c| c.id())
+    };
+    let local = if update.local.is_zero() {
+        update.local
+    } else {
+        peel(update.local).ok()?
+    };
+    let remote = if update.remote.is_zero() {
+        update.remote
+    } else {
+        peel(update.remote).unwrap_or(update.remote)
+    };
+    Some(PushUpdate {
+        local,
+        remote,
+        ..update.clone()
+    })
+}
+
 /// The base of the pushed commits: where the remote ref is now (its merge-base with what is
-/// pushed, for a forced push); for a new branch, the merge-base with the remote's default
-/// branch (`<remote>/HEAD`, then `origin/HEAD`, `main`, `master`).
+/// pushed, for a forced push); for a new branch, the merge-base with the remote's branches
+/// (`<remote>/HEAD`, `<remote>/main`, `<remote>/master`, then any other).
 pub fn base_of(
     repo: &Repo,
     update: &PushUpdate,
@@ -93,13 +120,53 @@ pub fn base_of(
             how,
         }));
     }
-    let label = short(update.local);
-    repo.merge_base_with_first(
-        update.local,
-        &label,
-        vec![(format!("{remote}/HEAD"), "the remote's default branch")],
-        false,
-    )
+    // A new ref: its new commits are those no branch of the remote has. Local branches do not
+    // count (they may hold the very commits being pushed).
+    let mut names = vec![
+        format!("{remote}/HEAD"),
+        format!("{remote}/main"),
+        format!("{remote}/master"),
+    ];
+    for branch in repo
+        .repo
+        .branches(Some(git2::BranchType::Remote))?
+        .flatten()
+    {
+        if let Ok(Some(name)) = branch.0.name()
+            && name.starts_with(&format!("{remote}/"))
+            && !names.iter().any(|n| n == name)
+        {
+            names.push(name.to_owned());
+        }
+    }
+    for name in names {
+        let Ok(other) = repo
+            .repo
+            .revparse_single(&name)
+            .and_then(|o| o.peel_to_commit())
+        else {
+            continue;
+        };
+        match repo.repo.merge_base(update.local, other.id()) {
+            Ok(commit) => {
+                let how = format!(
+                    "merge-base of {} with `{name}` (a new ref on `{remote}`), {}",
+                    short(update.local),
+                    short(commit)
+                );
+                return Ok(Some(BaseRevision {
+                    revision: name,
+                    commit,
+                    how,
+                }));
+            }
+            Err(e) if e.code() == git2::ErrorCode::NotFound && repo.repo.is_shallow() => {
+                return Err(crate::git::GitError::ShallowWithoutBase { revision: name });
+            }
+            Err(_) => continue,
+        }
+    }
+    Ok(None) // nothing of the remote is known here: every suite is affected
 }
 
 #[cfg(test)]

@@ -62,6 +62,14 @@ fn pre_push(repo: &Repo, config: &Config, how: &HookRun<'_>) -> Result<u8> {
     let updates = read_updates()?;
     let mut refused = Vec::new();
     for update in &updates {
+        // An annotated tag is pushed as a tag object: what it points to is the commit.
+        let Some(update) = &push::peeled(repo, update) else {
+            eprintln!(
+                "mlops-ci: {}: not a commit, nothing to check",
+                update.local_ref
+            );
+            continue;
+        };
         let name = if update.is_deletion() {
             &update.remote_ref
         } else {
@@ -75,7 +83,11 @@ fn pre_push(repo: &Repo, config: &Config, how: &HookRun<'_>) -> Result<u8> {
         let detection =
             detect::detect_in(repo, config, base.as_ref(), Candidate::Commit(update.local))?;
         if detection.affected.is_empty() {
-            eprintln!("{} ({name})", detection.nothing_line());
+            let line = detection.nothing_line();
+            eprintln!(
+                "mlops-ci: {name}: {}",
+                line.trim_start_matches("mlops-ci: ")
+            );
             continue;
         }
         eprint!(
