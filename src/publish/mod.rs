@@ -152,9 +152,11 @@ impl PublishOptions {
 
     /// What identifies this run's sticky comment among the PR's comments.
     pub fn comment_key(&self, req: &PublishRequest) -> String {
+        // `./mlops-ci.toml` and `mlops-ci.toml` are the same config: one comment.
+        let config = req.config_path.trim_start_matches("./");
         match &self.comment_key {
-            Some(key) => format!("{}#{key}", req.config_path),
-            None => req.config_path.clone(),
+            Some(key) => format!("{config}#{key}"),
+            None => config.to_owned(),
         }
     }
 }

@@ -32,8 +32,14 @@ fn escape_property(text: &str) -> String {
 /// `::error file=...,line=...,title=...::message` for each failed gate and data problem, so
 /// that they show on the run page and in the PR's changed files, and a group with the report.
 pub fn write_workflow_commands(out: &mut dyn Write, req: &PublishRequest) -> std::io::Result<()> {
+    // The report holds text from the repository (class labels, paths, messages). Between
+    // `::stop-commands::` and its token the runner executes no workflow command, so a label
+    // like `::add-mask::` or `::error::` in a pull request's data cannot act on the job.
+    let resume = format!("mlops-ci-{:016x}", random_u64());
     writeln!(out, "::group::mlops-ci report ({})", req.verdict.as_str())?;
+    writeln!(out, "::stop-commands::{resume}")?;
     writeln!(out, "{}", req.markdown.trim_end())?;
+    writeln!(out, "::{resume}::")?;
     writeln!(out, "::endgroup::")?;
 
     let mut errors: Vec<String> = Vec::new();
@@ -204,6 +210,31 @@ mod tests {
         assert!(out.contains(
             "::error file=ml/mlops-ci.toml,line=12,title=mlops-ci%3A accuracy gate failed in iris::accuracy 0.80 < min 0.90%0Asecond line, 5%25\n"
         ), "{out}");
+    }
+
+    #[test]
+    fn report_text_cannot_issue_workflow_commands() {
+        let mut req = request();
+        req.markdown = "| `::add-mask::x` |\n::error::injected\n".into();
+        let mut out = Vec::new();
+        write_workflow_commands(&mut out, &req).expect("write");
+        let out = String::from_utf8(out).expect("utf8");
+        let lines: Vec<&str> = out.lines().collect();
+        let stop = lines
+            .iter()
+            .position(|l| l.starts_with("::stop-commands::"))
+            .expect("stop-commands");
+        let token = &lines[stop]["::stop-commands::".len()..];
+        let resume = lines
+            .iter()
+            .position(|l| *l == format!("::{token}::"))
+            .expect("resume");
+        let injected = lines
+            .iter()
+            .position(|l| *l == "::error::injected")
+            .expect("report line");
+        assert!(stop < injected && injected < resume, "{out}");
+        assert!(!req.markdown.contains(token));
     }
 
     #[test]
