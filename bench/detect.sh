@@ -12,6 +12,7 @@
 #   git diff --name-only BASE          the reference
 #   mlops-ci detect --base BASE        the same question plus suite matching
 #   mlops-ci detect                    base found automatically (merge-base with main)
+#   mlops-ci check (nothing affected)  the same decision, then the one-line exit
 #   mlops-ci detect (full-tree glob)   a suite watching `**/*.py`, so the whole working tree
 #                                      is walked for untracked files (git diff never does)
 #   git status --porcelain             the reference for that walk
@@ -112,6 +113,7 @@ declare -a NAMES=(
     "git diff --name-only BASE"
     "mlops-ci detect --base BASE"
     "mlops-ci detect"
+    "mlops-ci check (nothing affected)"
     "mlops-ci detect (full-tree glob)"
     "git status --porcelain"
 )
@@ -119,6 +121,7 @@ declare -a COMMANDS=(
     "git -C $REPO diff --name-only $BASE"
     "$BIN -C $REPO detect --base $BASE"
     "$BIN -C $REPO detect"
+    "$BIN -C $REPO check"
     "$BIN -C $REPO --config mlops-ci-fullscan.toml detect"
     "git -C $REPO status --porcelain"
 )
