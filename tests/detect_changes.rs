@@ -420,3 +420,45 @@ fn every_index_version_gives_the_same_answers() {
         assert_eq!(detect(&repo)["any"], false, "index v{version}: clean again");
     }
 }
+
+/// Paths in a config below the repository root are relative to the config's directory.
+#[test]
+fn a_config_in_a_subdirectory_resolves_paths_and_globs_from_there() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("mono");
+    repo.write("ml/mlops-ci.toml", CONFIG);
+    for file in [
+        "ml/models/iris.onnx",
+        "ml/models/wine.onnx",
+        "ml/data/iris.csv",
+        "ml/data/wine.csv",
+        "features/top.py",
+        "ml/features/scale.py",
+    ] {
+        repo.write(file, "v1");
+    }
+    repo.commit_all("initial");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    let detect_in_ml = || -> Value {
+        let out = repo
+            .mlops_ci()
+            .args(["-C", "ml", "detect", "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+
+    repo.write("features/top.py", "v2"); // outside the config's directory
+    repo.write("models/iris.onnx", "not the suite's model");
+    assert_eq!(detect_in_ml()["any"], false);
+
+    repo.write("ml/features/scale.py", "v2");
+    let json = detect_in_ml();
+    assert_eq!(suites(&json), ["iris"]);
+    assert_eq!(reasons(&json, "iris")[0]["path"], "ml/features/scale.py");
+}
