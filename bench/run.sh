@@ -90,7 +90,7 @@ PY
 echo "== synthetic: $(($(wc -l <"$DATA_DIR/data.csv") - 1)) rows, $RUNS runs each"
 rm -f /tmp/mlops.json
 for _ in $(seq "$RUNS"); do
-    timed mlops-ci "$BIN" check -C "$DATA_DIR" --format json --output /tmp/mlops.json
+    timed mlops-ci "$BIN" check --all -C "$DATA_DIR" --format json --output /tmp/mlops.json
     timed python-reference python3 bench/reference_eval.py "$DATA_DIR" --batch-size 4096
 done
 
@@ -101,7 +101,7 @@ for dir in examples/*/; do
     [[ -f $dir/mlops-ci.toml ]] || continue
     cases+=("${dir#examples/}")
     for _ in $(seq "$RUNS"); do
-        timed "check-${dir#examples/}" "$BIN" check -C "$dir"
+        timed "check-${dir#examples/}" "$BIN" check --all -C "$dir"
     done
 done
 

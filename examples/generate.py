@@ -357,7 +357,7 @@ def write_readme(case_dir: Path, title: str, story: str, results: list[dict], ex
 Run it from the repository root:
 
 ```sh
-cargo run --release -- check -C examples/{case_dir.name}
+cargo run --release -- check --all -C examples/{case_dir.name}
 ```
 
 Expected: exit code {exit_code} ({"a gate fails" if exit_code else "all gates pass"}).

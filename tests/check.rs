@@ -8,7 +8,7 @@ use predicates::str::contains;
 #[test]
 fn iris_example_fails_its_regression_gate_with_exit_1() {
     mlops_ci()
-        .args(["check", "-C"])
+        .args(["check", "--all", "-C"])
         .arg(example("iris"))
         .assert()
         .code(1)
@@ -20,7 +20,7 @@ fn iris_example_fails_its_regression_gate_with_exit_1() {
 fn breast_cancer_and_diabetes_examples_pass() {
     for case in ["breast-cancer", "diabetes"] {
         mlops_ci()
-            .args(["check", "-C"])
+            .args(["check", "--all", "-C"])
             .arg(example(case))
             .assert()
             .code(0)
@@ -166,9 +166,16 @@ fn an_uncommitted_change_on_main_is_compared_with_head() {
 #[test]
 fn explicit_base_revision_is_used() {
     let repo = iris_repo_with_regression();
-    // Comparing the candidate with itself: nothing regresses.
+    // Nothing changed since HEAD: one line, exit 0, no evaluation.
     mlops_ci()
         .args(["check", "--base", "HEAD", "-C"])
+        .arg(repo.path())
+        .assert()
+        .code(0)
+        .stdout(contains("nothing to check"));
+    // Comparing the candidate with itself: nothing regresses.
+    mlops_ci()
+        .args(["check", "--all", "--base", "HEAD", "-C"])
         .arg(repo.path())
         .assert()
         .code(0)
@@ -274,7 +281,7 @@ fn output_file_predictions_and_markdown() {
     let json_path = dir.path().join("report.json");
     let predictions = dir.path().join("predictions.csv");
     mlops_ci()
-        .args(["check", "--format", "json", "--output"])
+        .args(["check", "--all", "--format", "json", "--output"])
         .arg(&json_path)
         .arg("--predictions")
         .arg(&predictions)
@@ -302,7 +309,7 @@ fn output_file_predictions_and_markdown() {
 #[test]
 fn markdown_report_snapshot() {
     let out = mlops_ci()
-        .args(["check", "--format", "markdown", "-C"])
+        .args(["check", "--all", "--format", "markdown", "-C"])
         .arg(example("iris"))
         .output()
         .unwrap();
@@ -379,4 +386,25 @@ fn eval_and_diff_work_without_config_or_git() {
         .code(0)
         .stdout(contains("rmse"))
         .stdout(contains("PASS"));
+}
+
+#[test]
+fn user_templates_override_the_built_in_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("markdown.md.j2"),
+        "{% for s in report.suites %}{{ s.name }}={{ s.verdict }};{% for m in s.metrics if m.metric == \"accuracy\" %}{{ m.candidate | num }}{% endfor %}{% endfor %}\n",
+    )
+    .unwrap();
+    mlops_ci()
+        .args(["check", "--all", "--format", "markdown", "--templates"])
+        .arg(dir.path())
+        .arg("-C")
+        .arg(example("iris"))
+        .assert()
+        .code(1)
+        .stdout("iris=fail;0.6667");
+    // A broken template is an error that points at the template, not a panic.
+    std::fs::write(dir.path().join("terminal.txt.j2"), "{% for x in %}").unwrap();
+    mlops_ci().args(["check", "--all", "--templates"]).arg(dir.path()).arg("-C").arg(example("iris")).assert().code(2).stderr(contains("template terminal.txt.j2"));
 }

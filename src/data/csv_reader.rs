@@ -1,22 +1,38 @@
-//! Streaming CSV reader: one reused record buffer, numbers parsed straight from bytes.
+//! Streaming CSV reader in two stages on two threads: a tokenizer thread splits records
+//! (the csv crate) and copies out only the columns in use; `next_batch`, on the caller's
+//! thread, parses the numbers. On the 1M-row benchmark the two halves cost about the same,
+//! so this halves the wall time of reading on a machine with a core to spare.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use super::{Batch, BatchReader, DataError, LabelInterner, Schema, Targets};
 use crate::config::{DataConfig, Task};
 
 pub struct CsvReader {
     path: PathBuf,
-    reader: csv::Reader<File>,
-    record: csv::ByteRecord,
     schema: Schema,
-    /// Column index of each feature, in schema order.
-    feature_columns: Vec<usize>,
-    label_column: usize,
     task: Task,
     labels: LabelInterner,
+    /// Blocks of tokenized rows from the tokenizer thread, in file order.
+    blocks: mpsc::Receiver<Result<RawBlock, DataError>>,
+    /// A block partly consumed by the previous batch, and its next row.
+    pending: Option<(RawBlock, usize)>,
 }
+
+/// Rows from the tokenizer: the bytes of the columns in use (features in schema order, then
+/// the label), concatenated. Field `i` of the block is `bytes[ends[i - 1]..ends[i]]`.
+struct RawBlock {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    /// Line number of each row, for messages.
+    lines: Vec<u64>,
+    rows: usize,
+}
+
+/// Rows per block handed from the tokenizer to the parser.
+const BLOCK_ROWS: usize = 1024;
 
 impl CsvReader {
     pub fn open(config: &DataConfig, path: &Path, task: Task) -> Result<Self, DataError> {
@@ -78,47 +94,133 @@ impl CsvReader {
             .iter()
             .map(|f| find(f, "a feature"))
             .collect::<Result<_, _>>()?;
+        let feature_columns: Vec<usize> = feature_columns;
+        let columns: Vec<usize> = feature_columns.iter().copied().chain([label_column]).collect();
+        // Two blocks in flight keep the tokenizer one step ahead without buffering the file.
+        let (tx, blocks) = mpsc::sync_channel(2);
+        let tokenizer_path = path.to_path_buf();
+        std::thread::Builder::new()
+            .name("csv-tokenizer".into())
+            .spawn(move || tokenize(reader, &columns, &tokenizer_path, &tx))
+            .map_err(io)?;
         Ok(Self {
             path: path.to_path_buf(),
-            reader,
-            record: csv::ByteRecord::new(),
             schema: Schema {
                 features,
                 label: label_name.to_owned(),
             },
-            feature_columns,
-            label_column,
             task,
             labels: LabelInterner::default(),
+            blocks,
+            pending: None,
         })
     }
 
-    fn error_at(&self, message: String) -> DataError {
-        let line = self.record.position().map_or(0, csv::Position::line);
+    fn error_at(&self, line: u64, message: String) -> DataError {
         DataError::Format {
             path: self.path.clone(),
             message: format!("line {line}: {message}"),
         }
     }
 
-    fn field(&self, column: usize) -> &[u8] {
-        self.record.get(column).unwrap_or_default()
-    }
-
-    fn number(&self, column: usize, name: &str) -> Result<f64, DataError> {
-        let raw = trim(self.field(column));
+    fn number(&self, raw: &[u8], line: u64, name: &str) -> Result<f64, DataError> {
+        let raw = raw.trim_ascii();
         fast_float2::parse::<f64, _>(raw).map_err(|_| {
             if raw.is_empty() {
-                self.error_at(format!(
-                    "column `{name}` is empty; fill or drop missing values before evaluation"
-                ))
+                self.error_at(
+                    line,
+                    format!("column `{name}` is empty; fill or drop missing values before evaluation"),
+                )
             } else {
-                self.error_at(format!(
-                    "column `{name}` holds `{}`, which is not a number",
-                    String::from_utf8_lossy(raw)
-                ))
+                self.error_at(
+                    line,
+                    format!(
+                        "column `{name}` holds `{}`, which is not a number",
+                        String::from_utf8_lossy(raw)
+                    ),
+                )
             }
         })
+    }
+
+    /// Parses `count` rows of `block` from row `start` into the batch buffers.
+    fn parse_rows(
+        &mut self,
+        block: &RawBlock,
+        start: usize,
+        count: usize,
+        features: &mut Vec<f64>,
+        targets: &mut Targets,
+    ) -> Result<(), DataError> {
+        let width = self.schema.features.len();
+        let stride = width + 1;
+        let field = |i: usize| {
+            let begin = if i == 0 { 0 } else { block.ends[i - 1] };
+            &block.bytes[begin..block.ends[i]]
+        };
+        for row in start..start + count {
+            let line = block.lines[row];
+            let first = row * stride;
+            for (column, name) in self.schema.features.iter().enumerate() {
+                features.push(self.number(field(first + column), line, name)?);
+            }
+            let label = field(first + width);
+            match targets {
+                Targets::Classes(ids) => {
+                    let text = std::str::from_utf8(label)
+                        .map_err(|_| self.error_at(line, "the label is not UTF-8 text".into()))?;
+                    if text.trim().is_empty() {
+                        return Err(self.error_at(
+                            line,
+                            format!("the label column `{}` is empty", self.schema.label),
+                        ));
+                    }
+                    ids.push(self.labels.intern(text));
+                }
+                Targets::Values(values) => values.push(self.number(label, line, &self.schema.label)?),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The tokenizer thread: reads records and sends blocks until the file ends, an error, or
+/// the reader is dropped (the send fails).
+fn tokenize(
+    mut reader: csv::Reader<File>,
+    columns: &[usize],
+    path: &Path,
+    tx: &mpsc::SyncSender<Result<RawBlock, DataError>>,
+) {
+    let mut record = csv::ByteRecord::new();
+    loop {
+        let mut block = RawBlock {
+            bytes: Vec::with_capacity(BLOCK_ROWS * columns.len() * 8),
+            ends: Vec::with_capacity(BLOCK_ROWS * columns.len()),
+            lines: Vec::with_capacity(BLOCK_ROWS),
+            rows: 0,
+        };
+        while block.rows < BLOCK_ROWS {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    let line = e.position().map_or(0, csv::Position::line);
+                    let message = format!("line {line}: {e}");
+                    let _ = tx.send(Err(DataError::Format { path: path.to_path_buf(), message }));
+                    return;
+                }
+            }
+            for &column in columns {
+                block.bytes.extend_from_slice(record.get(column).unwrap_or_default());
+                block.ends.push(block.bytes.len());
+            }
+            block.lines.push(record.position().map_or(0, csv::Position::line));
+            block.rows += 1;
+        }
+        if block.rows == 0 || tx.send(Ok(block)).is_err() {
+            return;
+        }
     }
 }
 
@@ -128,40 +230,26 @@ impl BatchReader for CsvReader {
     }
 
     fn next_batch(&mut self, max_rows: usize) -> Result<Option<Batch>, DataError> {
-        let width = self.feature_columns.len();
-        let mut features = Vec::with_capacity(max_rows * width);
+        let mut features = Vec::with_capacity(max_rows * self.schema.features.len());
         let mut targets = match self.task {
             Task::Classification => Targets::Classes(Vec::with_capacity(max_rows)),
             Task::Regression => Targets::Values(Vec::with_capacity(max_rows)),
         };
         let mut rows = 0;
         while rows < max_rows {
-            match self.reader.read_byte_record(&mut self.record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err(self.error_at(e.to_string())),
+            let (block, start) = match self.pending.take() {
+                Some(pending) => pending,
+                None => match self.blocks.recv() {
+                    Ok(block) => (block?, 0),
+                    Err(_) => break, // the tokenizer finished
+                },
+            };
+            let count = (block.rows - start).min(max_rows - rows);
+            self.parse_rows(&block, start, count, &mut features, &mut targets)?;
+            rows += count;
+            if start + count < block.rows {
+                self.pending = Some((block, start + count));
             }
-            for (i, &column) in self.feature_columns.iter().enumerate() {
-                features.push(self.number(column, &self.schema.features[i])?);
-            }
-            match &mut targets {
-                Targets::Classes(ids) => {
-                    let raw = self.record.get(self.label_column).unwrap_or_default();
-                    let text = std::str::from_utf8(raw)
-                        .map_err(|_| self.error_at("the label is not UTF-8 text".into()))?;
-                    if text.trim().is_empty() {
-                        return Err(self.error_at(format!(
-                            "the label column `{}` is empty",
-                            self.schema.label
-                        )));
-                    }
-                    ids.push(self.labels.intern(text));
-                }
-                Targets::Values(values) => {
-                    values.push(self.number(self.label_column, &self.schema.label)?)
-                }
-            }
-            rows += 1;
         }
         Ok((rows > 0).then_some(Batch {
             features,
@@ -173,8 +261,4 @@ impl BatchReader for CsvReader {
     fn class_names(&self) -> Vec<String> {
         self.labels.names().to_vec()
     }
-}
-
-fn trim(bytes: &[u8]) -> &[u8] {
-    bytes.trim_ascii()
 }
