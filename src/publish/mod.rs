@@ -68,6 +68,29 @@ pub struct PublishRequest {
     pub config_path: String,
 }
 
+impl PublishRequest {
+    /// A request for a run that failed before it had a report (a config error, a missing
+    /// model, no ONNX Runtime), so the pull request still learns why the check is red.
+    /// `json` is `{"verdict": "error", "error": message}`, not a full report.
+    pub fn from_error(message: &str, suites: Vec<String>, config_path: &str) -> PublishRequest {
+        // A fence longer than any backtick run in the message, so it cannot close early.
+        let longest_run = message.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+        let fence = "`".repeat(longest_run.max(2) + 1);
+        PublishRequest {
+            markdown: format!(
+                "### 💥 mlops-ci could not run\n\n{fence}text\n{}\n{fence}\n",
+                message.trim_end()
+            ),
+            json: serde_json::json!({ "verdict": "error", "error": message }).to_string(),
+            verdict: Verdict::Error,
+            failed_gates: Vec::new(),
+            data_problems: Vec::new(),
+            suites,
+            config_path: config_path.to_owned(),
+        }
+    }
+}
+
 /// The overall result of a run, as the report's JSON spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -158,5 +181,40 @@ impl PublishOptions {
             Some(key) => format!("{config}#{key}"),
             None => config.to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_request_fences_the_message() {
+        let req = PublishRequest::from_error("bad ```key``` on line 3", vec![], "mlops-ci.toml");
+        assert_eq!(req.verdict, Verdict::Error);
+        assert!(
+            req.markdown
+                .contains("\n````text\nbad ```key``` on line 3\n````\n"),
+            "{}",
+            req.markdown
+        );
+        let json: serde_json::Value = serde_json::from_str(&req.json).expect("json");
+        assert_eq!(json["verdict"], "error");
+    }
+
+    #[test]
+    fn check_names_and_comment_keys() {
+        let mut req = PublishRequest::from_error("x", vec!["iris".into()], "./ml/mlops-ci.toml");
+        let options = PublishOptions::default();
+        assert_eq!(options.check_name(&req), "mlops-ci / iris");
+        assert_eq!(options.comment_key(&req), "ml/mlops-ci.toml");
+        req.suites.push("wine".into());
+        assert_eq!(options.check_name(&req), "mlops-ci / all");
+        let keyed = PublishOptions {
+            comment_key: Some("gpu".into()),
+            ..PublishOptions::default()
+        };
+        assert_eq!(keyed.check_name(&req), "mlops-ci / gpu");
+        assert_eq!(keyed.comment_key(&req), "ml/mlops-ci.toml#gpu");
     }
 }
