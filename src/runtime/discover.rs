@@ -99,7 +99,10 @@ pub fn find_library(flag: Option<&Path>) -> Result<RuntimeLibrary, RuntimeError>
             return RuntimeLibrary::inspect(path, LibrarySource::Cache);
         }
     }
-    searched.push(format!("cache {}", super::provision::cache_root().display()));
+    searched.push(format!(
+        "cache {}",
+        super::provision::cache_root().display()
+    ));
     match python_package_dir() {
         Some(dir) => {
             if let Some(path) = library_in_python_package(&dir) {

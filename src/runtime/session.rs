@@ -95,7 +95,9 @@ fn try_build(
         .map_err(|e| e.to_string())?;
     // Spinning worker threads keep a core busy between runs; the CSV parser on the other
     // thread needs it (1M-row benchmark on 2 cores: 2.6 s of CPU down to 1.0 s).
-    builder = builder.with_intra_op_spinning(false).map_err(|e| e.to_string())?;
+    builder = builder
+        .with_intra_op_spinning(false)
+        .map_err(|e| e.to_string())?;
     if threads > 0 {
         builder = builder
             .with_intra_threads(threads)
