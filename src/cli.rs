@@ -59,6 +59,18 @@ pub enum Command {
     )]
     Check(CheckArgs),
 
+    /// In GitHub Actions: `check`, then the sticky PR comment, a check run, the job summary
+    /// and step outputs.
+    #[command(
+        after_help = "Examples:\n  mlops-ci ci                                  # in a pull_request workflow\n  mlops-ci ci --no-publish --bundle-dir report  # fork PRs: publish later from a trusted run\n  mlops-ci ci --fail-on-gate false --suite iris\n\nNeeds GITHUB_TOKEN with pull-requests: write and checks: write; see README \"GitHub Actions\"."
+    )]
+    Ci(CheckArgs),
+
+    /// Post a report bundle written by `ci --no-publish` (the trusted half of the two-phase
+    /// workflow for pull requests from forks). Runs nothing from the pull request.
+    #[command(after_help = "Example (in a workflow_run job):\n  mlops-ci publish --from report")]
+    Publish(crate::publish::PublishFromArgs),
+
     /// Evaluate one model on one data file, without a config or git.
     #[command(
         after_help = "Examples:\n  mlops-ci eval --model model.onnx --data test.csv --label species\n  mlops-ci eval --model new.onnx --baseline old.onnx --data test.npz --task regression"
@@ -126,6 +138,16 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    /// Publish to GitHub after checking, as `mlops-ci ci` does.
+    #[arg(long)]
+    pub github: bool,
+
+    #[command(
+        flatten,
+        next_help_heading = "GitHub (`mlops-ci ci` or `check --github`)"
+    )]
+    pub publish: crate::publish::CiArgs,
 }
 
 #[derive(Debug, Args)]

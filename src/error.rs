@@ -29,6 +29,9 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Boxed like `Config`: publishing errors carry response details.
+    #[error(transparent)]
+    Publish(Box<crate::publish::PublishError>),
     #[error("{0}")]
     Usage(String),
 }
@@ -38,5 +41,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl From<crate::config::ConfigError> for Error {
     fn from(e: crate::config::ConfigError) -> Self {
         Error::Config(Box::new(e))
+    }
+}
+
+impl From<crate::publish::PublishError> for Error {
+    fn from(e: crate::publish::PublishError) -> Self {
+        Error::Publish(Box::new(e))
     }
 }

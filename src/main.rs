@@ -3,7 +3,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
-use mlops_ci::app::{self, CheckOptions, SuiteSelection};
+use mlops_ci::app::{self, CheckOptions};
 use mlops_ci::cli::{
     Cli, ColorChoice, Command, HookCommand, HookSelection, OutputArgs, RuntimeCommand,
 };
@@ -11,6 +11,7 @@ use mlops_ci::detect;
 use mlops_ci::error::{Error, Result};
 use mlops_ci::git::Repo;
 use mlops_ci::hook::{self, HookError, HookKind, HookRun};
+use mlops_ci::publish;
 use mlops_ci::report::{self, Format, RenderOptions, Report};
 use mlops_ci::runtime::{self, RuntimeOptions};
 
@@ -55,30 +56,34 @@ fn run(cli: &Cli) -> Result<u8> {
         }
     };
     match &cli.command {
-        Command::Check(args) => {
+        Command::Check(args) if !args.github => {
             let config = app::load_config(&cli.dir, cli.config.as_deref())?;
-            let options = CheckOptions {
-                base: args.base.clone(),
-                suites: args.suites.clone(),
-                device: args.device,
-                runtime: runtime_options,
-                predictions: args.predictions.clone(),
-            };
-            // `--suite` names what to run; otherwise only what the changes affect.
-            let selection = if args.all || !args.suites.is_empty() {
-                SuiteSelection::all(&config)
-            } else {
-                let detection = detect::detect(&config, args.base.as_deref())?;
-                let terminal_only =
-                    args.output.output.is_none() && args.output.format == Format::Terminal;
-                if detection.affected.is_empty() && terminal_only {
-                    println!("{}", detection.nothing_line());
-                    return Ok(0);
-                }
-                SuiteSelection::affected(&detection)
-            };
+            let options = check_options(args, runtime_options);
+            let selection = app::select_suites(&config, args, args.base.as_deref())?;
+            // Nothing affected: one line, and neither ONNX Runtime nor data is loaded.
+            let terminal_only =
+                args.output.output.is_none() && args.output.format == Format::Terminal;
+            if let (true, true, Some(line)) = (
+                selection.run.is_empty(),
+                terminal_only,
+                &selection.nothing_line,
+            ) {
+                println!("{line}");
+                return Ok(0);
+            }
             let report = app::check(&config, selection, &options)?;
             emit(&report, &args.output, color)
+        }
+        Command::Check(args) | Command::Ci(args) => app::run_ci(
+            &cli.dir,
+            cli.config.as_deref(),
+            args,
+            check_options(args, runtime_options),
+            color,
+        ),
+        Command::Publish(args) => {
+            let outcome = publish::publish_from_dir_blocking(args, &mut std::io::stdout())?;
+            Ok(args.exit_code(&outcome))
         }
         Command::Detect(args) => {
             let config = app::load_config(&cli.dir, cli.config.as_deref())?;
@@ -203,6 +208,16 @@ fn run_hook(cli: &Cli, command: &HookCommand) -> Result<u8> {
 }
 
 /// Prints the report, writes `--output`, and turns the verdict into the exit status.
+fn check_options(args: &mlops_ci::cli::CheckArgs, runtime: RuntimeOptions) -> CheckOptions {
+    CheckOptions {
+        base: args.base.clone(),
+        suites: args.suites.clone(),
+        device: args.device,
+        runtime,
+        predictions: args.predictions.clone(),
+    }
+}
+
 fn emit(report: &Report, output: &OutputArgs, color: bool) -> Result<u8> {
     let render = |format: Format, color: bool| {
         report::render(

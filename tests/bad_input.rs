@@ -368,7 +368,8 @@ fn wrong_task_for_the_model_says_so() {
 fn offline_without_a_runtime_explains_what_to_do() {
     mlops_ci()
         .args([
-            "check", "--all",
+            "check",
+            "--all",
             "--offline",
             "--ort-lib",
             "/nonexistent/libonnxruntime.so",

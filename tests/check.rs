@@ -406,5 +406,12 @@ fn user_templates_override_the_built_in_ones() {
         .stdout("iris=fail;0.6667");
     // A broken template is an error that points at the template, not a panic.
     std::fs::write(dir.path().join("terminal.txt.j2"), "{% for x in %}").unwrap();
-    mlops_ci().args(["check", "--all", "--templates"]).arg(dir.path()).arg("-C").arg(example("iris")).assert().code(2).stderr(contains("template terminal.txt.j2"));
+    mlops_ci()
+        .args(["check", "--all", "--templates"])
+        .arg(dir.path())
+        .arg("-C")
+        .arg(example("iris"))
+        .assert()
+        .code(2)
+        .stderr(contains("template terminal.txt.j2"));
 }

@@ -5,6 +5,7 @@
 
 mod adhoc;
 mod baseline;
+mod ci;
 mod diff;
 mod doctor;
 mod suite;
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub use adhoc::eval_adhoc;
 pub use baseline::BaselineSource;
+pub use ci::{run_ci, select_suites};
 pub use diff::diff_reports;
 pub use doctor::doctor;
 pub use suite::PredictionsOut;
@@ -41,6 +43,8 @@ pub struct CheckOptions {
 pub struct SuiteSelection {
     pub run: Vec<String>,
     pub skipped: Vec<SkippedSuite>,
+    /// What to print when nothing is affected (names the base and the changed files).
+    pub nothing_line: Option<String>,
 }
 
 impl SuiteSelection {
@@ -48,6 +52,7 @@ impl SuiteSelection {
         Self {
             run: config.suites.iter().map(|s| s.name().to_owned()).collect(),
             skipped: Vec::new(),
+            nothing_line: None,
         }
     }
 
@@ -64,6 +69,7 @@ impl SuiteSelection {
                     reason: reason.clone(),
                 })
                 .collect(),
+            nothing_line: Some(detection.nothing_line()),
         }
     }
 }

@@ -95,7 +95,11 @@ impl CsvReader {
             .map(|f| find(f, "a feature"))
             .collect::<Result<_, _>>()?;
         let feature_columns: Vec<usize> = feature_columns;
-        let columns: Vec<usize> = feature_columns.iter().copied().chain([label_column]).collect();
+        let columns: Vec<usize> = feature_columns
+            .iter()
+            .copied()
+            .chain([label_column])
+            .collect();
         // Two blocks in flight keep the tokenizer one step ahead without buffering the file.
         let (tx, blocks) = mpsc::sync_channel(2);
         let tokenizer_path = path.to_path_buf();
@@ -129,7 +133,9 @@ impl CsvReader {
             if raw.is_empty() {
                 self.error_at(
                     line,
-                    format!("column `{name}` is empty; fill or drop missing values before evaluation"),
+                    format!(
+                        "column `{name}` is empty; fill or drop missing values before evaluation"
+                    ),
                 )
             } else {
                 self.error_at(
@@ -177,7 +183,9 @@ impl CsvReader {
                     }
                     ids.push(self.labels.intern(text));
                 }
-                Targets::Values(values) => values.push(self.number(label, line, &self.schema.label)?),
+                Targets::Values(values) => {
+                    values.push(self.number(label, line, &self.schema.label)?)
+                }
             }
         }
         Ok(())
@@ -207,15 +215,22 @@ fn tokenize(
                 Err(e) => {
                     let line = e.position().map_or(0, csv::Position::line);
                     let message = format!("line {line}: {e}");
-                    let _ = tx.send(Err(DataError::Format { path: path.to_path_buf(), message }));
+                    let _ = tx.send(Err(DataError::Format {
+                        path: path.to_path_buf(),
+                        message,
+                    }));
                     return;
                 }
             }
             for &column in columns {
-                block.bytes.extend_from_slice(record.get(column).unwrap_or_default());
+                block
+                    .bytes
+                    .extend_from_slice(record.get(column).unwrap_or_default());
                 block.ends.push(block.bytes.len());
             }
-            block.lines.push(record.position().map_or(0, csv::Position::line));
+            block
+                .lines
+                .push(record.position().map_or(0, csv::Position::line));
             block.rows += 1;
         }
         if block.rows == 0 || tx.send(Ok(block)).is_err() {

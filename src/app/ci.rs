@@ -1,0 +1,135 @@
+//! `mlops-ci ci` (and `check --github`): `check`, then publishing to GitHub. A failed gate
+//! or a failed run is published first, and decides the exit status afterwards.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::{CheckOptions, SuiteSelection, check, load_config};
+use crate::cli::CheckArgs;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::git::Repo;
+use crate::publish::{self, FailedGate, PublishRequest};
+use crate::report::{self, Format, RenderOptions, Report};
+
+/// Runs the check in the Actions environment and publishes its report.
+pub fn run_ci(
+    dir: &Path,
+    config_file: Option<&Path>,
+    args: &CheckArgs,
+    mut options: CheckOptions,
+    color: bool,
+) -> Result<u8> {
+    let ctx = publish::prepare_ci(&args.publish)?;
+    let render = |report: &Report, format: Format, color: bool| {
+        report::render(
+            report,
+            format,
+            &RenderOptions {
+                color,
+                templates: args.output.templates.clone(),
+            },
+        )
+    };
+    let outcome = (|| -> Result<(Report, PublishRequest)> {
+        let config = load_config(dir, config_file)?;
+        let repo = Repo::discover(&config.root);
+        // On a pull request, the baseline is the base branch as GitHub merged it.
+        options.base = args
+            .base
+            .clone()
+            .or_else(|| repo.as_ref().and_then(|r| ctx.baseline_revision(&r.repo)));
+        let selection = select_suites(&config, args, options.base.as_deref())?;
+        let report = check(&config, selection, &options)?;
+        let request = publish_request(
+            &report,
+            &config,
+            repo.as_ref(),
+            &render(&report, Format::Markdown, false)?,
+            &render(&report, Format::Json, false)?,
+        );
+        Ok((report, request))
+    })();
+    let mut stdout = std::io::stdout();
+    let request = match outcome {
+        Ok((report, request)) => {
+            print!("{}", render(&report, Format::Terminal, color)?);
+            if let Some(path) = &args.output.output {
+                std::fs::write(path, render(&report, args.output.format, false)?).map_err(
+                    |source| Error::Write {
+                        path: path.clone(),
+                        source,
+                    },
+                )?;
+            }
+            request
+        }
+        Err(e) => {
+            // The pull request should still learn why the check is red.
+            eprintln!("error: {e}");
+            let config_path = config_file.map_or_else(
+                || crate::config::CONFIG_FILE_NAME.to_owned(),
+                |p| p.display().to_string(),
+            );
+            PublishRequest::from_error(&e.to_string(), args.suites.clone(), &config_path)
+        }
+    };
+    let outcome = publish::finish_ci_blocking(&ctx, &request, &args.publish, &mut stdout)?;
+    let _ = stdout.flush();
+    Ok(args.publish.exit_code(&outcome))
+}
+
+/// `--all` or `--suite`: those suites; otherwise the suites the changes since `base` affect.
+pub fn select_suites(
+    config: &Config,
+    args: &CheckArgs,
+    base: Option<&str>,
+) -> Result<SuiteSelection> {
+    if args.all || !args.suites.is_empty() {
+        return Ok(SuiteSelection::all(config));
+    }
+    Ok(SuiteSelection::affected(&crate::detect::detect(
+        config, base,
+    )?))
+}
+
+fn publish_request(
+    report: &Report,
+    config: &Config,
+    repo: Option<&Repo>,
+    markdown: &str,
+    json: &str,
+) -> PublishRequest {
+    // Annotations need the config's path from the repository root.
+    let config_path = repo
+        .and_then(|r| r.relative(&config.path).ok())
+        .map_or_else(
+            || config.path.display().to_string(),
+            |p| p.display().to_string(),
+        );
+    let failed_gates = report
+        .failed_gates()
+        .map(|(suite, gate)| FailedGate {
+            suite: suite.name.clone(),
+            metric: gate.metric.clone(),
+            reason: gate.reason.clone(),
+            config_path: config_path.clone(),
+            line: u32::try_from(gate.line).ok(),
+        })
+        .collect();
+    let verdict = match report.verdict {
+        crate::compare::Verdict::Pass => publish::Verdict::Pass,
+        crate::compare::Verdict::NoBaseline => publish::Verdict::NoBaseline,
+        crate::compare::Verdict::Fail => publish::Verdict::Fail,
+        crate::compare::Verdict::Error => publish::Verdict::Error,
+    };
+    PublishRequest {
+        markdown: markdown.to_owned(),
+        json: json.to_owned(),
+        verdict,
+        failed_gates,
+        data_problems: Vec::new(),
+        suites: report.suites.iter().map(|s| s.name.clone()).collect(),
+        config_path,
+    }
+}
