@@ -156,11 +156,11 @@ fn linters_reject_broken_files() {
     );
 }
 
-/// docs/github-actions.md (the README's "GitHub Actions" section) shows the example workflows
-/// exactly as they are linted here.
+/// The README's "GitHub Actions" section shows the example workflows exactly as they are
+/// linted here.
 #[test]
 fn docs_show_the_linted_example_workflows() {
-    let docs = std::fs::read_to_string(repo().join("docs/github-actions.md")).expect("read docs");
+    let docs = std::fs::read_to_string(repo().join("README.md")).expect("read README");
     for file in workflows()
         .iter()
         .filter(|f| f.starts_with(repo().join("examples")))
@@ -168,7 +168,7 @@ fn docs_show_the_linted_example_workflows() {
         let text = std::fs::read_to_string(file).expect("read workflow");
         assert!(
             docs.contains(&format!("```yaml\n{}\n```", text.trim_end())),
-            "docs/github-actions.md does not show {} as it is",
+            "README.md does not show {} as it is",
             file.display()
         );
     }
