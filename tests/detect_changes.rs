@@ -462,3 +462,62 @@ fn a_config_in_a_subdirectory_resolves_paths_and_globs_from_there() {
     assert_eq!(suites(&json), ["iris"]);
     assert_eq!(reasons(&json, "iris")[0]["path"], "ml/features/scale.py");
 }
+
+/// A glob without a literal directory makes the whole working tree the scope; the quick
+/// index reader narrows libgit2's look to the dirty paths, which must not change the answer.
+#[test]
+fn a_whole_tree_glob_sees_untracked_modified_and_renamed_files() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.repo("wide");
+    repo.write(
+        "mlops-ci.toml",
+        CONFIG.replace(
+            r#"watch = ["features/**", "src/prep.py"]"#,
+            r#"watch = ["**/*.py"]"#,
+        ),
+    );
+    for file in [
+        "models/iris.onnx",
+        "models/wine.onnx",
+        "data/iris.csv",
+        "data/wine.csv",
+        "lib/a/util.py",
+        "docs/readme.txt",
+    ] {
+        repo.write(file, "v1\n");
+    }
+    repo.write(".gitignore", "build/\n");
+    repo.commit_all("initial");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    repo.git(&["update-index", "-q", "--refresh"]);
+    repo.write("docs/readme.txt", "v2\n");
+    repo.write("build/generated.py", "ignored\n");
+    assert_eq!(detect(&repo)["any"], false);
+
+    repo.write("tools/new/deep.py", "untracked\n");
+    let json = detect(&repo);
+    assert_eq!(suites(&json), ["iris"]);
+    assert_eq!(reasons(&json, "iris")[0]["path"], "tools/new/deep.py");
+    std::fs::remove_dir_all(repo.path.join("tools")).unwrap();
+
+    repo.write("lib/a/util.py", "v2\n");
+    let json = detect(&repo);
+    assert_eq!(
+        (
+            reasons(&json, "iris")[0]["path"].as_str(),
+            reasons(&json, "iris")[0]["origin"].as_str()
+        ),
+        (Some("lib/a/util.py"), Some("unstaged"))
+    );
+    repo.git(&["checkout", "-q", "--", "lib/a/util.py"]);
+
+    repo.git(&["mv", "lib/a/util.py", "lib/b_util.py"]);
+    let json = detect(&repo);
+    let reason = &reasons(&json, "iris")[0];
+    assert_eq!(
+        (reason["change"].as_str(), reason["origin"].as_str()),
+        (Some("renamed"), Some("staged")),
+        "{json:#}"
+    );
+}

@@ -12,7 +12,8 @@ use std::path::Path;
 use git2::{Delta, Diff, DiffFindOptions, DiffOptions, Oid, Tree};
 use serde::Serialize;
 
-use super::{GitError, Repo, index_file, tree_walk};
+use super::index_file::{self, QuickStatus};
+use super::{GitError, Repo, tree_walk};
 use crate::lfs::{self, LfsPointer};
 
 /// How a file changed.
@@ -173,21 +174,38 @@ impl Repo {
                     ChangeOrigin::Committed,
                     &mut changes,
                 )?;
-                if let PathScope::Only(paths) = scope
-                    && (paths.is_empty()
-                        || index_file::scope_is_clean(
-                            self,
-                            head_tree.as_ref(),
-                            paths,
-                            candidate == Candidate::WorkingTree,
-                        ))
-                {
-                    tracing::debug!(
-                        "index and working tree proven clean at {} path(s) without libgit2's index",
-                        paths.len()
-                    );
+                // The quick index reader proves most working trees clean without loading
+                // libgit2's index, or narrows what libgit2 has to look at; `""` stands for the
+                // whole tree.
+                let whole_tree = [String::new()];
+                let paths: &[String] = match scope {
+                    PathScope::Only(paths) => paths,
+                    PathScope::Everything => &whole_tree,
+                };
+                if paths.is_empty() {
                     return Ok(ChangeSet { changes });
                 }
+                let workdir = candidate == Candidate::WorkingTree;
+                let narrowed;
+                let scope = match index_file::quick_status(self, head_tree.as_ref(), paths, workdir)
+                {
+                    QuickStatus::Clean => {
+                        tracing::debug!(
+                            "index and working tree proven clean at {} path(s) without libgit2's index",
+                            paths.len()
+                        );
+                        return Ok(ChangeSet { changes });
+                    }
+                    QuickStatus::Dirty(dirty) => {
+                        tracing::debug!(
+                            "{} path(s) may differ from HEAD; libgit2 looks at those alone",
+                            dirty.len()
+                        );
+                        narrowed = PathScope::Only(dirty);
+                        &narrowed
+                    }
+                    QuickStatus::Unknown => scope,
+                };
                 let index = self.repo.index()?;
                 let mut options = scoped_options(scope);
                 let staged = self.repo.diff_tree_to_index(
