@@ -38,7 +38,7 @@ pub enum PublishError {
          that event runs with a write token and the repository's secrets, so a model, data or \
          preprocessing code from the fork could steal them or push to the repository. Use the \
          two-phase workflow instead (`pull_request` runs `mlops-ci ci --no-publish`, a \
-         `workflow_run` job runs `mlops-ci publish --from`; see the README, "GitHub Actions"), or pass \
+         `workflow_run` job runs `mlops-ci publish --from`; see the README section GitHub Actions), or pass \
          --allow-untrusted-fork if the workflow checks out only trusted code"
     )]
     UntrustedForkCode { number: u64, head_repo: String },

@@ -335,7 +335,7 @@ fn hint(status: u16) -> &'static str {
             ". The token is invalid or expired: pass the job's `github.token` (the action's default `token` input)"
         }
         403 | 404 => {
-            ". The token may not do this: give the job `permissions: { pull-requests: write, checks: write, statuses: write, contents: read }`; pull requests from forks get a read-only token, publish them with the two-phase workflow (README, "GitHub Actions")"
+            ". The token may not do this: give the job `permissions: { pull-requests: write, checks: write, statuses: write, contents: read }`; pull requests from forks get a read-only token, publish them with the two-phase workflow (README section GitHub Actions)"
         }
         422 => ". GitHub rejected the request's content; please report this with the run's log",
         _ => "",
