@@ -6,6 +6,7 @@
 #   bash bench/detect.sh                          # from anywhere
 #   BENCH_FILES=20000 BENCH_COMMITS=2000 bash bench/detect.sh
 #   MLOPS_CI_BIN=/path/to/mlops-ci bash bench/detect.sh   # skip the build, time that binary
+#   BENCH_DETECT_DIR=/tmp/repo BENCH_NO_HYPERFINE=1 ...   # another place; the plain timing loop
 #
 # Rows timed, all in the same repository, HEAD on a feature branch whose commits and working
 # tree touch no suite's paths (a README edit, an untracked file):
@@ -26,7 +27,7 @@ cd "$(dirname "$0")/.."
 FILES=${BENCH_FILES:-100000}
 COMMITS=${BENCH_COMMITS:-10000}
 RUNS=${BENCH_RUNS:-20}
-REPO=target/bench-detect
+REPO=${BENCH_DETECT_DIR:-target/bench-detect}
 BIN=${MLOPS_CI_BIN:-target/release/mlops-ci}
 
 if [[ -z ${MLOPS_CI_BIN:-} ]]; then
@@ -127,13 +128,13 @@ declare -a COMMANDS=(
 )
 
 echo "== timing ($RUNS runs each, after warm-up)"
-if command -v hyperfine >/dev/null; then
+if command -v hyperfine >/dev/null && [[ -z ${BENCH_NO_HYPERFINE:-} ]]; then
     args=()
     for i in "${!NAMES[@]}"; do
         args+=(-n "${NAMES[$i]}" "${COMMANDS[$i]}")
     done
-    hyperfine -N --warmup 3 --runs "$RUNS" --export-json target/bench-detect.json "${args[@]}" >/dev/null
-    python3 - target/bench-detect.json <<'PY'
+    hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$REPO.json" "${args[@]}" >/dev/null
+    python3 - "$REPO.json" <<'PY'
 import json, statistics, sys
 results = json.load(open(sys.argv[1]))["results"]
 git = statistics.median(results[0]["times"]) * 1000
@@ -152,6 +153,6 @@ else
             times+=($(( ($(date +%s%N) - t0) / 1000 )))
         done
         median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-        printf '   %-34s %8.1f ms median\n' "${NAMES[$i]}" "$(echo "$median / 1000" | bc -l)"
+        printf '   %-34s %8s ms median\n' "${NAMES[$i]}" "$(awk -v us="$median" 'BEGIN {printf "%.1f", us / 1000}')"
     done
 fi
