@@ -461,6 +461,24 @@ fn a_config_in_a_subdirectory_resolves_paths_and_globs_from_there() {
     let json = detect_in_ml();
     assert_eq!(suites(&json), ["iris"]);
     assert_eq!(reasons(&json, "iris")[0]["path"], "ml/features/scale.py");
+
+    // The same from inside the directory, without -C.
+    let out = repo
+        .mlops_ci()
+        .current_dir(repo.path.join("ml"))
+        .args(["detect", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(suites(&json), ["iris"]);
+    let iris = reasons(&json, "iris");
+    assert_eq!(iris.len(), 1, "{json:#}");
+    assert_eq!(iris[0]["path"], "ml/features/scale.py");
 }
 
 /// A glob without a literal directory makes the whole working tree the scope; the quick
@@ -519,5 +537,29 @@ fn a_whole_tree_glob_sees_untracked_modified_and_renamed_files() {
         (reason["change"].as_str(), reason["origin"].as_str()),
         (Some("renamed"), Some("staged")),
         "{json:#}"
+    );
+}
+
+#[test]
+fn a_model_replaced_by_a_symlink_is_a_type_change() {
+    let sandbox = Sandbox::new();
+    let repo = project(&sandbox);
+    repo.write("models/store/wine-v2.onnx", "wine model v2");
+    repo.remove("models/wine.onnx");
+    std::os::unix::fs::symlink("store/wine-v2.onnx", repo.path.join("models/wine.onnx")).unwrap();
+    let json = detect(&repo);
+    assert_eq!(suites(&json), ["wine"]);
+    assert_eq!(
+        reasons(&json, "wine")[0]["change"],
+        "type_changed",
+        "{json:#}"
+    );
+
+    repo.commit_all("model behind a symlink");
+    let json = detect(&repo);
+    let reason = &reasons(&json, "wine")[0];
+    assert_eq!(
+        (reason["change"].as_str(), reason["origin"].as_str()),
+        (Some("type_changed"), Some("committed"))
     );
 }

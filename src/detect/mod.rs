@@ -269,11 +269,46 @@ fn dvc_outputs<'a>(repo: &Repo, changes: &'a ChangeSet) -> Vec<DvcChange<'a>> {
     out
 }
 
-/// `path` relative to the repository root as a `/`-separated string, if inside it.
+/// `path` relative to the repository root as a `/`-separated string, if inside it. The file
+/// itself is not resolved: a model that is a symlink is the symlink's path, as git names it
+/// (only the directory holding it is made canonical).
 fn repo_path(repo: &Repo, path: &Path) -> Option<String> {
-    let relative = repo.relative(path).ok()?;
-    let text = relative
-        .to_string_lossy()
-        .replace(std::path::MAIN_SEPARATOR, "/");
-    Some(text.trim_start_matches("./").to_owned())
+    if path.is_dir() {
+        let dir = path.canonicalize().ok()?;
+        let relative = dir.strip_prefix(repo.workdir()).ok()?;
+        return Some(
+            relative
+                .to_string_lossy()
+                .replace(std::path::MAIN_SEPARATOR, "/"),
+        );
+    }
+    let name = path.file_name()?;
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut parts: Vec<String> = Vec::new();
+    let relative_dir = match parent.canonicalize() {
+        Ok(dir) => dir.strip_prefix(repo.workdir()).ok()?.to_path_buf(),
+        // The directory does not exist (any more): resolve what does exist, lexically.
+        Err(_) => {
+            return repo
+                .relative(path)
+                .ok()
+                .map(|p| p.to_string_lossy().replace(std::path::MAIN_SEPARATOR, "/"));
+        }
+    };
+    for component in relative_dir
+        .components()
+        .chain(std::iter::once(std::path::Component::Normal(name)))
+    {
+        match component {
+            std::path::Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
+            std::path::Component::ParentDir => {
+                parts.pop();
+            }
+            _ => {}
+        }
+    }
+    Some(parts.join("/"))
 }
