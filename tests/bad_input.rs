@@ -1,10 +1,10 @@
 //! Bad input: each gets one clear paragraph and exit status 2 (or a note in the report),
 //! and never a panic.
 
-mod common;
+mod support;
 
-use common::*;
 use predicates::str::contains;
+use support::*;
 
 /// A directory with a config and symlinks to example/fixture files.
 fn workspace(config: &str, links: &[(&str, std::path::PathBuf)]) -> tempfile::TempDir {

@@ -1,9 +1,9 @@
 //! `mlops-ci check` end to end: the bundled examples, baselines from git, report formats.
 
-mod common;
+mod support;
 
-use common::*;
 use predicates::str::contains;
+use support::*;
 
 #[test]
 fn iris_example_fails_its_regression_gate_with_exit_1() {
@@ -149,7 +149,7 @@ fn baseline_is_read_from_git_objects_and_the_working_tree_is_untouched() {
 
 #[test]
 fn an_uncommitted_change_on_main_is_compared_with_head() {
-    let repo = TempRepo::new();
+    let repo = Project::new();
     repo.write("mlops-ci.toml", IRIS_CONFIG);
     repo.copy(&example("iris/data/test.csv"), "data/test.csv");
     repo.copy(&example("iris/models/baseline.onnx"), "models/model.onnx");
@@ -195,7 +195,7 @@ fn explicit_base_revision_is_used() {
 
 #[test]
 fn no_baseline_on_the_first_commit_is_reported_not_failed() {
-    let repo = TempRepo::new();
+    let repo = Project::new();
     repo.write("mlops-ci.toml", IRIS_CONFIG);
     repo.copy(&example("iris/data/test.csv"), "data/test.csv");
     repo.copy(&example("iris/models/candidate.onnx"), "models/model.onnx");
@@ -230,7 +230,7 @@ fn no_baseline_on_the_first_commit_is_reported_not_failed() {
 
 #[test]
 fn a_model_new_since_the_base_has_no_baseline() {
-    let repo = TempRepo::new();
+    let repo = Project::new();
     repo.write("README", "first");
     repo.commit_all("init");
     repo.git(&["checkout", "-q", "-b", "feature"]);

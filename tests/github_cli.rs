@@ -1,14 +1,14 @@
 //! `mlops-ci ci` and `mlops-ci publish` as a workflow runs them: the real binary, a real git
 //! repository, GitHub's environment variables, and the stateful fake GitHub.
 
-mod common;
 #[path = "support/github/mod.rs"]
 mod github;
+mod support;
 
-use common::{iris_repo_with_regression, mlops_ci};
 use github::fake::FakeGithub;
 use github::fixtures::{Actions, HEAD_SHA, RUN_ID, TOKEN, pull_request_event};
 use serde_json::json;
+use support::{iris_repo_with_regression, mlops_ci};
 
 const PR: u64 = 7;
 

@@ -1,10 +1,10 @@
 //! Finding and provisioning ONNX Runtime as a user on a machine without it would.
 
-mod common;
+mod support;
 
-use common::*;
 use predicates::str::contains;
 use std::process::Command;
+use support::*;
 
 /// A `python3` on PATH that has pip but no onnxruntime, and an empty cache.
 fn bare_python() -> (tempfile::TempDir, String) {

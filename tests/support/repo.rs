@@ -65,6 +65,10 @@ pub struct TestRepo {
 }
 
 impl TestRepo {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     pub fn git(&self, args: &[&str]) -> String {
         run_git(&self.path, &self.home, args)
     }
