@@ -308,6 +308,20 @@ fn scores_only_network_and_float64_model() {
         expected["scores_only_on_iris_int"]["confusion_matrix"]
     );
     assert!(suite["notes"].to_string().contains("softmax"));
+    // scikit-learn 1.9.1 on softmax(scores): roc_auc_score(y, p, multi_class="ovr") and
+    // log_loss(y, p), with p = scipy.special.softmax(scores, axis=1) in float64.
+    let metric = |name: &str| {
+        suite["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["metric"] == name)
+            .unwrap()["candidate"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!((metric("roc_auc") - 0.998_333_333_333_333_4).abs() < 1e-9);
+    assert!((metric("log_loss") - 0.174_455_300_713_482_17).abs() < 1e-6);
 
     let out = mlops_ci()
         .args([

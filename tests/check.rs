@@ -415,3 +415,79 @@ fn user_templates_override_the_built_in_ones() {
         .code(2)
         .stderr(contains("template terminal.txt.j2"));
 }
+
+#[test]
+fn a_changed_model_signature_is_shown_as_a_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = "[baseline]\npath = \"b.onnx\"\n\n[[suite]]\nname = \"net\"\nmodel = \"m.onnx\"\ntask = \"classification\"\n[suite.data]\npath = \"d.csv\"\nlabel = \"label\"\n";
+    std::fs::write(dir.path().join("mlops-ci.toml"), config).unwrap();
+    std::os::unix::fs::symlink(
+        fixture("models/scores_only.onnx"),
+        dir.path().join("b.onnx"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        example("breast-cancer/models/candidate.onnx"),
+        dir.path().join("m.onnx"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(fixture("data/iris_int.csv"), dir.path().join("d.csv")).unwrap();
+    // The candidate wants 30 features: it cannot read this data at all.
+    mlops_ci()
+        .args(["check", "--all", "-C"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stdout(contains("takes 30 features"));
+
+    // Swap: the baseline cannot read the data, the candidate can. Only absolute gates apply,
+    // and the report shows what changed in the signature.
+    std::fs::remove_file(dir.path().join("b.onnx")).unwrap();
+    std::fs::remove_file(dir.path().join("m.onnx")).unwrap();
+    std::os::unix::fs::symlink(
+        example("breast-cancer/models/candidate.onnx"),
+        dir.path().join("b.onnx"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        fixture("models/scores_only.onnx"),
+        dir.path().join("m.onnx"),
+    )
+    .unwrap();
+    let out = mlops_ci()
+        .args(["check", "--all", "--format", "json", "-C"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&out.stdout);
+    let suite = &report["suites"][0];
+    assert_eq!(suite["verdict"], "no_baseline");
+    assert!(
+        suite["baseline_missing"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be evaluated on the current data")
+    );
+    let diff = suite["signature_diff"].as_str().unwrap();
+    assert!(
+        diff.contains("-input  `X` tensor(float)[?,30]")
+            && diff.contains("+input  `X` tensor(float)[?,4]"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+output `scores` tensor(float)[?,3]"),
+        "{diff}"
+    );
+    mlops_ci()
+        .args(["check", "--all", "-C"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(contains("signature changed:"));
+}

@@ -43,6 +43,7 @@ pub fn run(
         paired: None,
         timing: None,
         notes: Vec::new(),
+        signature_diff: None,
         error: None,
     };
     let mut provider = None;
@@ -77,7 +78,7 @@ fn evaluate(
     let model_display = suite.model.display().to_string();
     let candidate = ModelBytes::from_file(&model_path, &model_display, "working tree")?;
     report.candidate = Some(candidate.identity.clone());
-    let baseline = match source.model(&model_path, &model_display)? {
+    let mut baseline = match source.model(&model_path, &model_display)? {
         BaselineModel::Found(model) => Some(model),
         BaselineModel::Missing(reason) => {
             report.baseline_missing = Some(reason);
@@ -100,6 +101,7 @@ fn evaluate(
     let schema = reader.schema().clone();
 
     let mut runners = Vec::new();
+    let mut signatures = Vec::new();
     for (role, model) in [
         ("candidate", Some(&candidate)),
         ("baseline", baseline.as_ref().filter(|_| !same_model)),
@@ -115,19 +117,34 @@ fn evaluate(
         )?;
         *provider = provider.or(Some(used));
         report.notes.extend(notes);
-        let binding = bind(
-            &Signature::from_session(&session),
-            &schema.features,
-            suite.task,
-            &suite.io,
-            &label,
-        )?;
+        let signature = Signature::from_session(&session);
+        let bound = bind(&signature, &schema.features, suite.task, &suite.io, &label);
+        signatures.push(signature);
+        let binding = match bound {
+            Ok(binding) => binding,
+            // A baseline that cannot read today's data (a feature was added, say) leaves only
+            // the absolute gates; the signature diff below shows what changed.
+            Err(e) if role == "baseline" => {
+                report.baseline_missing = Some(format!(
+                    "the baseline model cannot be evaluated on the current data: {e}"
+                ));
+                break;
+            }
+            Err(e) => return Err(e.into()),
+        };
         runners.push(ModelRunner {
             role,
             session,
             binding,
             classes: suite.io.classes.clone(),
         });
+    }
+    if let [candidate_signature, baseline_signature] = signatures.as_slice() {
+        report.signature_diff = Signature::diff(baseline_signature, candidate_signature);
+    }
+    if report.baseline_missing.is_some() {
+        baseline = None;
+        report.baseline = None;
     }
 
     let outcome = eval::evaluate(reader, config.runtime.batch_size, &mut runners)?;

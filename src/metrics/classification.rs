@@ -110,12 +110,27 @@ pub fn evaluate(
     let mut notes = Vec::new();
     match &output.scores {
         Some(scores) => {
-            let (log_loss, softmaxed) = log_loss(truth, scores);
-            if softmaxed {
-                notes.push("the score output is not a probability distribution; log_loss applies softmax to it".to_owned());
+            // Raw scores (logits) are turned into probabilities first, for both metrics: a
+            // column of logits ranks rows differently from the probabilities they stand for.
+            let is_distribution = |row: &[f32]| {
+                let sum: f64 = row.iter().map(|&v| f64::from(v)).sum();
+                row.iter().all(|&v| (0.0..=1.0).contains(&v)) && (sum - 1.0).abs() < 1e-3
+            };
+            let softmaxed = (!scores
+                .values
+                .chunks_exact(scores.width)
+                .all(is_distribution))
+            .then(|| softmax_rows(scores.values, scores.width));
+            if softmaxed.is_some() {
+                notes.push("the score output is not a probability distribution; log_loss and roc_auc use its softmax".to_owned());
             }
-            values.set(MetricId::LogLoss, Some(log_loss));
-            values.set(MetricId::RocAuc, roc_auc(truth, &support, scores));
+            let probabilities = ClassScores {
+                values: softmaxed.as_deref().unwrap_or(scores.values),
+                width: scores.width,
+                column_of_class: scores.column_of_class,
+            };
+            values.set(MetricId::LogLoss, Some(log_loss(truth, &probabilities)));
+            values.set(MetricId::RocAuc, roc_auc(truth, &support, &probabilities));
         }
         None => {
             values.set(MetricId::LogLoss, None);
@@ -130,35 +145,36 @@ pub fn evaluate(
     }
 }
 
-/// Mean of `-ln p(true class)`, with `p` clipped to `[eps, 1 - eps]` like sklearn. When the
-/// rows are not probabilities (negative, above 1, or not summing to 1), softmax first.
-fn log_loss(truth: &[u32], scores: &ClassScores) -> (f64, bool) {
+/// Mean of `-ln p(true class)`, with `p` clipped to `[eps, 1 - eps]` like sklearn (no
+/// renormalisation of the rows).
+fn log_loss(truth: &[u32], probabilities: &ClassScores) -> f64 {
     let eps = f64::EPSILON;
-    let rows = scores.values.chunks_exact(scores.width);
-    let is_distribution = |row: &[f32]| {
-        let sum: f64 = row.iter().map(|&v| f64::from(v)).sum();
-        row.iter().all(|&v| (0.0..=1.0).contains(&v)) && (sum - 1.0).abs() < 1e-3
-    };
-    let softmax = !scores
-        .values
-        .chunks_exact(scores.width)
-        .all(is_distribution);
-    let mut total = 0.0;
-    for (row, &t) in rows.zip(truth) {
-        let p = match scores.column_of_class[t as usize] {
-            None => 0.0,
-            Some(col) if softmax => {
-                let max = row
-                    .iter()
-                    .fold(f64::NEG_INFINITY, |m, &v| m.max(f64::from(v)));
-                let denom: f64 = row.iter().map(|&v| (f64::from(v) - max).exp()).sum();
-                (f64::from(row[col]) - max).exp() / denom
-            }
-            Some(col) => f64::from(row[col]),
-        };
-        total -= p.clamp(eps, 1.0 - eps).ln();
+    let rows = probabilities.values.chunks_exact(probabilities.width);
+    let total: f64 = rows
+        .zip(truth)
+        .map(|(row, &t)| {
+            let p =
+                probabilities.column_of_class[t as usize].map_or(0.0, |col| f64::from(row[col]));
+            -p.clamp(eps, 1.0 - eps).ln()
+        })
+        .sum();
+    total / truth.len().max(1) as f64
+}
+
+/// Softmax of each row, computed in f64 for stability.
+fn softmax_rows(values: &[f32], width: usize) -> Vec<f32> {
+    let mut out = Vec::with_capacity(values.len());
+    for row in values.chunks_exact(width) {
+        let max = row
+            .iter()
+            .fold(f64::NEG_INFINITY, |m, &v| m.max(f64::from(v)));
+        let denom: f64 = row.iter().map(|&v| (f64::from(v) - max).exp()).sum();
+        out.extend(
+            row.iter()
+                .map(|&v| ((f64::from(v) - max).exp() / denom) as f32),
+        );
     }
-    (total / truth.len().max(1) as f64, softmax)
+    out
 }
 
 /// Binary: AUC of the greater class's score. Several classes: one-vs-rest, macro average

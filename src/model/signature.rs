@@ -64,6 +64,29 @@ impl Signature {
         self.outputs.iter().find(|p| p.name == name)
     }
 
+    /// One line per port, for diffs: `input `X` tensor(float)[?,4]`.
+    fn lines(&self) -> String {
+        let inputs = self.inputs.iter().map(|p| format!("input  {p}\n"));
+        let outputs = self.outputs.iter().map(|p| format!("output {p}\n"));
+        inputs.chain(outputs).collect()
+    }
+
+    /// A unified diff of the two signatures, when they differ: a renamed output or a changed
+    /// shape is a breaking change for whoever serves the model, whatever the metrics say.
+    pub fn diff(baseline: &Signature, candidate: &Signature) -> Option<String> {
+        let (old, new) = (baseline.lines(), candidate.lines());
+        if old == new {
+            return None;
+        }
+        let diff = similar::TextDiff::from_lines(&old, &new);
+        Some(
+            diff.unified_diff()
+                .context_radius(8)
+                .header("baseline", "candidate")
+                .to_string(),
+        )
+    }
+
     /// `a: tensor(float)[-1,4], b: ...` for messages.
     pub fn describe_outputs(&self) -> String {
         self.outputs
@@ -144,5 +167,34 @@ impl fmt::Display for Port {
             }
             PortKind::Other { description } => write!(f, "`{}` {description}", self.name),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_shows_changed_ports_only_when_they_changed() {
+        let port = |name: &str, shape: &[i64]| Port {
+            name: name.into(),
+            kind: PortKind::Tensor {
+                dtype: ElemType::F32,
+                shape: shape.to_vec(),
+            },
+        };
+        let a = Signature {
+            inputs: vec![port("X", &[-1, 4])],
+            outputs: vec![port("y", &[-1, 1])],
+        };
+        let b = Signature {
+            inputs: vec![port("X", &[-1, 5])],
+            outputs: vec![port("y", &[-1, 1])],
+        };
+        assert_eq!(Signature::diff(&a, &a), None);
+        let diff = Signature::diff(&a, &b).unwrap();
+        assert!(diff.contains("-input  `X` tensor(float)[?,4]"), "{diff}");
+        assert!(diff.contains("+input  `X` tensor(float)[?,5]"), "{diff}");
+        assert!(diff.contains(" output `y` tensor(float)[?,1]"), "{diff}");
     }
 }

@@ -68,6 +68,9 @@ pub struct SuiteReport {
     pub paired: Option<PairedSummary>,
     pub timing: Option<TimingSummary>,
     pub notes: Vec<String>,
+    /// Unified diff of the models' inputs and outputs, when the candidate's differ.
+    #[serde(default)]
+    pub signature_diff: Option<String>,
     /// Set when the suite could not be evaluated; then most other fields are empty.
     pub error: Option<String>,
 }
