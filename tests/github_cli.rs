@@ -144,3 +144,32 @@ async fn two_phase_publishes_the_same_comment_and_refuses_a_tampered_bundle() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(fake.comments(PR).len(), 1, "nothing more was posted");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_data_file_is_annotated_at_its_line() {
+    let fake = FakeGithub::start().await;
+    let repo = iris_repo_with_regression();
+    let data = std::fs::read_to_string(repo.path().join("data/test.csv")).unwrap();
+    repo.write(
+        "data/test.csv",
+        data.replacen('\n', "\n5.1,n/a,1.4,0.2,setosa\n", 1),
+    );
+    repo.commit_all("a bad row");
+    let actions = Actions::new(&fake.url, "pull_request", &pull_request_event(PR, false));
+    let out = run(&actions, repo.path(), &["ci"]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("::error file=data/test.csv,line=2"),
+        "{stdout}"
+    );
+    assert_eq!(
+        actions.parsed_outputs().get("verdict").map(String::as_str),
+        Some("error")
+    );
+    assert!(
+        fake.comments(PR)[0]
+            .body
+            .contains("holds `n/a`, which is not a number")
+    );
+}

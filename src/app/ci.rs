@@ -9,7 +9,7 @@ use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::git::Repo;
-use crate::publish::{self, FailedGate, PublishRequest};
+use crate::publish::{self, FailedGate, FileProblem, PublishRequest};
 use crate::report::{self, Format, RenderOptions, Report};
 
 /// Runs the check in the Actions environment and publishes its report.
@@ -123,12 +123,27 @@ fn publish_request(
         crate::compare::Verdict::Fail => publish::Verdict::Fail,
         crate::compare::Verdict::Error => publish::Verdict::Error,
     };
+    let data_problems = report
+        .suites
+        .iter()
+        .filter_map(|s| Some((s.error_location.as_ref()?, s.error.as_deref()?)))
+        .map(|(location, message)| {
+            let path = config.resolve(std::path::Path::new(&location.path));
+            FileProblem {
+                path: repo
+                    .and_then(|r| r.relative(&path).ok())
+                    .map_or(location.path.clone(), |p| p.display().to_string()),
+                line: location.line.and_then(|l| u32::try_from(l).ok()),
+                message: message.to_owned(),
+            }
+        })
+        .collect();
     PublishRequest {
         markdown: markdown.to_owned(),
         json: json.to_owned(),
         verdict,
         failed_gates,
-        data_problems: Vec::new(),
+        data_problems,
         suites: report.suites.iter().map(|s| s.name.clone()).collect(),
         config_path,
     }

@@ -13,7 +13,9 @@ use crate::eval::{self, ModelOutcome, ModelRunner, Predictions};
 use crate::metrics::classification::{self, ClassScores, ClassifierOutput};
 use crate::metrics::{MetricId, MetricValues, regression};
 use crate::model::{ModelBytes, Signature, bind};
-use crate::report::{ClassReport, DataSummary, PairedSummary, SuiteReport, TimingSummary};
+use crate::report::{
+    ClassReport, DataSummary, ErrorLocation, PairedSummary, SuiteReport, TimingSummary,
+};
 use crate::runtime::{ExecutionProvider, Runtime, build_session};
 
 pub struct SuiteOutcome {
@@ -45,6 +47,7 @@ pub fn run(
         notes: Vec::new(),
         signature_diff: None,
         error: None,
+        error_location: None,
     };
     let mut provider = None;
     if let Err(e) = evaluate(
@@ -58,6 +61,13 @@ pub fn run(
         &mut provider,
     ) {
         report.error = Some(e.to_string());
+        // Data errors point at the data file (and line), so GitHub can annotate it.
+        if let Error::Data(data) | Error::Eval(eval::EvalError::Data(data)) = &e {
+            report.error_location = Some(ErrorLocation {
+                path: suite.data.path.display().to_string(),
+                line: data.line(),
+            });
+        }
         report.verdict = Verdict::Error;
     }
     SuiteOutcome { report, provider }

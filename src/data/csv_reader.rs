@@ -121,9 +121,10 @@ impl CsvReader {
     }
 
     fn error_at(&self, line: u64, message: String) -> DataError {
-        DataError::Format {
+        DataError::AtLine {
             path: self.path.clone(),
-            message: format!("line {line}: {message}"),
+            line,
+            message,
         }
     }
 
@@ -213,11 +214,10 @@ fn tokenize(
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => {
-                    let line = e.position().map_or(0, csv::Position::line);
-                    let message = format!("line {line}: {e}");
-                    let _ = tx.send(Err(DataError::Format {
+                    let _ = tx.send(Err(DataError::AtLine {
                         path: path.to_path_buf(),
-                        message,
+                        line: e.position().map_or(0, csv::Position::line),
+                        message: e.to_string(),
                     }));
                     return;
                 }

@@ -26,10 +26,26 @@ pub enum DataError {
     },
     #[error("{}: {message}", path.display())]
     Format { path: PathBuf, message: String },
+    #[error("{}: line {line}: {message}", path.display())]
+    AtLine {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
     #[error("{} has no rows: there is nothing to evaluate", path.display())]
     Empty { path: PathBuf },
     #[error("{} is a `.{extension}` file; supported data formats are .csv, .npy and .npz", path.display())]
     UnsupportedFormat { path: PathBuf, extension: String },
+}
+
+impl DataError {
+    /// Line of the data file the error points at, when it points at one.
+    pub fn line(&self) -> Option<u64> {
+        match self {
+            DataError::AtLine { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
 }
 
 /// The columns a dataset provides, in the order they are fed to the model.

@@ -73,6 +73,15 @@ pub struct SuiteReport {
     pub signature_diff: Option<String>,
     /// Set when the suite could not be evaluated; then most other fields are empty.
     pub error: Option<String>,
+    /// The data file (relative to the config) and line the error is about, for annotations.
+    #[serde(default)]
+    pub error_location: Option<ErrorLocation>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ErrorLocation {
+    pub path: String,
+    pub line: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
