@@ -12,7 +12,7 @@ use crate::report::Format;
     name = "mlops-ci",
     version,
     about = "Keep bad models out of main: evaluate a candidate ONNX model against its baseline, gate the metrics, report.",
-    after_help = "Examples:\n  mlops-ci check                          # compare with the merge-base, gate, report\n  mlops-ci check -C examples/iris         # run in another directory\n  mlops-ci check --format json --output results.json\n  mlops-ci eval --model m.onnx --data test.csv --label y --task regression\n  mlops-ci doctor                         # what ONNX Runtime, devices and git were found\n\nExit status: 0 every gate passed (or no baseline), 1 a gate failed, 2 error."
+    after_help = "Examples:\n  mlops-ci check                          # the suites your change affects: evaluate, gate, report\n  mlops-ci check --all -C examples/iris   # every suite, in another directory\n  mlops-ci check --format json --output results.json\n  mlops-ci detect                         # which suites a change affects, and why\n  mlops-ci hook install                   # check before every git push\n  mlops-ci ci                             # in GitHub Actions: check, then comment and check run\n  mlops-ci eval --model m.onnx --data test.csv --label y --task regression\n  mlops-ci doctor                         # what ONNX Runtime, devices and git were found\n\nExit status: 0 every gate passed (or no baseline), 1 a gate failed, 2 error."
 )]
 pub struct Cli {
     /// Run as if started in DIR (like `git -C`).
