@@ -396,3 +396,44 @@ fn offline_without_a_runtime_explains_what_to_do() {
             "/nonexistent/libonnxruntime.so (from --ort-lib) is not a usable ONNX Runtime library",
         ));
 }
+
+#[test]
+fn integer_inputs_get_integers_and_refuse_fractions() {
+    let expected = json(&std::fs::read(fixture("expected-metrics.json")).unwrap());
+    let out = mlops_ci()
+        .args(["eval", "--label", "label", "--format", "json", "--model"])
+        .arg(fixture("models/int64_input.onnx"))
+        .arg("--data")
+        .arg(fixture("data/iris_int_x10.csv"))
+        .output()
+        .unwrap();
+    let report = json(&out.stdout);
+    let suite = &report["suites"][0];
+    assert!(suite["error"].is_null(), "{}", suite["error"]);
+    let accuracy = suite["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "accuracy")
+        .unwrap()["candidate"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(
+        accuracy,
+        expected["int64_input_on_iris_int_x10"]["metrics"]["accuracy"]
+            .as_f64()
+            .unwrap()
+    );
+
+    // 3.5 cannot become an int64 without losing something: a dtype mismatch, not a truncation.
+    mlops_ci()
+        .args(["eval", "--label", "label", "--model"])
+        .arg(fixture("models/int64_input.onnx"))
+        .arg("--data")
+        .arg(fixture("data/iris_int.csv"))
+        .assert()
+        .code(2)
+        .stdout(contains(
+            "input `X` is an integer tensor but the data holds 3.5; dtype mismatch",
+        ));
+}
