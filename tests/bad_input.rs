@@ -263,14 +263,7 @@ fn a_label_the_model_never_predicts_is_a_note_and_counts_as_wrong() {
         "recall_macro",
         "f1_macro",
     ] {
-        let got = suite["metrics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["metric"] == name)
-            .unwrap()["candidate"]
-            .as_f64()
-            .unwrap();
+        let got = metric(suite, name, "candidate").unwrap();
         let want = expected["candidate"][name].as_f64().unwrap();
         assert!((got - want).abs() < 1e-9, "{name}: {got} vs {want}");
     }
@@ -289,14 +282,7 @@ fn scores_only_network_and_float64_model() {
     let report = json(&out.stdout);
     let suite = &report["suites"][0];
     assert!(suite["error"].is_null(), "{}", suite["error"]);
-    let accuracy = suite["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["metric"] == "accuracy")
-        .unwrap()["candidate"]
-        .as_f64()
-        .unwrap();
+    let accuracy = metric(suite, "accuracy", "candidate").unwrap();
     assert_eq!(
         accuracy,
         expected["scores_only_on_iris_int"]["metrics"]["accuracy"]
@@ -310,18 +296,9 @@ fn scores_only_network_and_float64_model() {
     assert!(suite["notes"].to_string().contains("softmax"));
     // scikit-learn 1.9.1 on softmax(scores): roc_auc_score(y, p, multi_class="ovr") and
     // log_loss(y, p), with p = scipy.special.softmax(scores, axis=1) in float64.
-    let metric = |name: &str| {
-        suite["metrics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["metric"] == name)
-            .unwrap()["candidate"]
-            .as_f64()
-            .unwrap()
-    };
-    assert!((metric("roc_auc") - 0.998_333_333_333_333_4).abs() < 1e-9);
-    assert!((metric("log_loss") - 0.174_455_300_713_482_17).abs() < 1e-6);
+    let candidate = |name: &str| metric(suite, name, "candidate").unwrap();
+    assert!((candidate("roc_auc") - 0.998_333_333_333_333_4).abs() < 1e-9);
+    assert!((candidate("log_loss") - 0.174_455_300_713_482_17).abs() < 1e-6);
 
     let out = mlops_ci()
         .args([
@@ -340,16 +317,8 @@ fn scores_only_network_and_float64_model() {
         .output()
         .unwrap();
     let report = json(&out.stdout);
-    let metrics = &report["suites"][0]["metrics"];
     for name in ["mae", "rmse", "r2"] {
-        let got = metrics
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["metric"] == name)
-            .unwrap()["candidate"]
-            .as_f64()
-            .unwrap();
+        let got = metric(&report["suites"][0], name, "candidate").unwrap();
         let want = expected["diabetes_f64_on_examples_diabetes"]["metrics"][name]
             .as_f64()
             .unwrap();
@@ -410,14 +379,7 @@ fn integer_inputs_get_integers_and_refuse_fractions() {
     let report = json(&out.stdout);
     let suite = &report["suites"][0];
     assert!(suite["error"].is_null(), "{}", suite["error"]);
-    let accuracy = suite["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["metric"] == "accuracy")
-        .unwrap()["candidate"]
-        .as_f64()
-        .unwrap();
+    let accuracy = metric(suite, "accuracy", "candidate").unwrap();
     assert_eq!(
         accuracy,
         expected["int64_input_on_iris_int_x10"]["metrics"]["accuracy"]

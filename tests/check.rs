@@ -326,12 +326,12 @@ fn markdown_report_snapshot() {
 #[test]
 fn eval_and_diff_work_without_config_or_git() {
     let dir = tempfile::tempdir().unwrap();
-    let model = example("diabetes/models/candidate.onnx");
     let data = example("diabetes/data/test.csv");
-    for (name, model) in [
-        ("a.json", example("diabetes/models/baseline.onnx")),
-        ("b.json", model.clone()),
-    ] {
+    // The same file name in two folders: `eval` names the suite after it, so `diff` pairs them.
+    for (side, model) in [("before", "baseline"), ("after", "candidate")] {
+        std::fs::create_dir(dir.path().join(side)).unwrap();
+        let path = dir.path().join(side).join("model.onnx");
+        std::fs::copy(example(&format!("diabetes/models/{model}.onnx")), &path).unwrap();
         mlops_ci()
             .args([
                 "eval",
@@ -343,31 +343,47 @@ fn eval_and_diff_work_without_config_or_git() {
                 "json",
                 "--output",
             ])
-            .arg(dir.path().join(name))
+            .arg(dir.path().join(format!("{side}.json")))
             .arg("--model")
-            .arg(&model)
+            .arg(&path)
             .arg("--data")
             .arg(&data)
             .assert()
             .code(0)
             .stdout(contains("NO BASELINE"));
     }
+    let read = |name: &str| json(&std::fs::read(dir.path().join(name)).unwrap());
+    let (before, after) = (read("before.json"), read("after.json"));
     let out = mlops_ci()
         .arg("diff")
-        .arg(dir.path().join("a.json"))
-        .arg(dir.path().join("b.json"))
+        .arg(dir.path().join("before.json"))
+        .arg(dir.path().join("after.json"))
         .args(["--format", "json"])
         .output()
         .unwrap();
-    let report = json(&out.stdout);
-    let rmse = report["suites"]
+    assert_eq!(out.status.code(), Some(0));
+    let diff = json(&out.stdout);
+    let suite = &diff["suites"][0];
+    assert_eq!(suite["name"], "model");
+    assert_eq!(
+        metric(suite, "rmse", "baseline"),
+        metric(&before["suites"][0], "rmse", "candidate")
+    );
+    assert_eq!(
+        metric(suite, "rmse", "candidate"),
+        metric(&after["suites"][0], "rmse", "candidate")
+    );
+    let rmse = suite["metrics"]
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|s| s["metrics"].as_array().unwrap())
-        .find(|m| m["metric"] == "rmse");
-    // Both files name their suite after the model file, so the suites differ: nothing to pair.
-    assert!(rmse.is_none() || rmse.unwrap()["baseline"].is_number());
+        .find(|m| m["metric"] == "rmse")
+        .unwrap();
+    assert_eq!(
+        rmse["change"], "better",
+        "gradient boosting beats the linear baseline here"
+    );
+
     mlops_ci()
         .args([
             "eval",
@@ -377,7 +393,7 @@ fn eval_and_diff_work_without_config_or_git() {
             "target",
             "--model",
         ])
-        .arg(&model)
+        .arg(example("diabetes/models/candidate.onnx"))
         .arg("--baseline")
         .arg(example("diabetes/models/baseline.onnx"))
         .arg("--data")

@@ -84,3 +84,12 @@ pub fn json(bytes: &[u8]) -> serde_json::Value {
     serde_json::from_slice(bytes)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(bytes)))
 }
+
+/// A metric's value for `side` (`candidate` or `baseline`) in one suite of a JSON report.
+pub fn metric(suite: &serde_json::Value, name: &str, side: &str) -> Option<f64> {
+    suite["metrics"]
+        .as_array()?
+        .iter()
+        .find(|m| m["metric"] == name)?[side]
+        .as_f64()
+}
