@@ -396,6 +396,6 @@ fn integer_inputs_get_integers_and_refuse_fractions() {
         .assert()
         .code(2)
         .stdout(contains(
-            "input `X` is an integer tensor but the data holds 3.5; dtype mismatch",
+            "dtype mismatch: input `X` takes integers, but feature `sepal_width` is 3.5 at data row 0",
         ));
 }

@@ -15,6 +15,20 @@ pub struct InputScratch {
 
 type Inputs<'a> = Vec<(Cow<'a, str>, SessionInputValue<'a>)>;
 
+/// Why a batch could not become input tensors.
+#[derive(Debug)]
+pub enum InputError {
+    /// A fractional (or non-finite) value for an integer input; `row` is within the batch and
+    /// `column` is the feature's index.
+    NotInteger {
+        input: String,
+        value: f64,
+        row: usize,
+        column: usize,
+    },
+    Other(String),
+}
+
 /// Builds the session inputs for one batch. `f64` inputs borrow the batch directly.
 pub fn build<'a>(
     binding: &'a InputBinding,
@@ -22,8 +36,10 @@ pub fn build<'a>(
     rows: usize,
     width: usize,
     scratch: &'a mut InputScratch,
-) -> Result<Inputs<'a>, String> {
-    let err = |e: ort::Error| e.to_string();
+) -> Result<Inputs<'a>, InputError> {
+    let err = |e: ort::Error| InputError::Other(e.to_string());
+    // Matrix: value i is row i / width, feature i % width.
+    let in_matrix = |(i, value): (usize, f64)| (i / width, i % width, value);
     match binding {
         InputBinding::Matrix { name, dtype } => {
             let shape = [rows, width];
@@ -38,16 +54,20 @@ pub fn build<'a>(
                         .map_err(err)?
                         .into()
                 }
-                ElemType::I64 => Tensor::from_array((shape, integers::<i64>(features, name)?))
-                    .map_err(err)?
-                    .into(),
-                ElemType::I32 => Tensor::from_array((shape, integers::<i32>(features, name)?))
-                    .map_err(err)?
-                    .into(),
+                ElemType::I64 => {
+                    Tensor::from_array((shape, integers::<i64>(features, name, in_matrix)?))
+                        .map_err(err)?
+                        .into()
+                }
+                ElemType::I32 => {
+                    Tensor::from_array((shape, integers::<i32>(features, name, in_matrix)?))
+                        .map_err(err)?
+                        .into()
+                }
                 other => {
-                    return Err(format!(
+                    return Err(InputError::Other(format!(
                         "input `{name}` has dtype {other}, which mlops-ci cannot feed"
-                    ));
+                    )));
                 }
             };
             Ok(vec![(Cow::Borrowed(name.as_str()), value)])
@@ -74,16 +94,22 @@ pub fn build<'a>(
                     ))
                     .map_err(err)?
                     .into(),
-                    ElemType::I64 => Tensor::from_array((shape, integers::<i64>(&column, name)?))
-                        .map_err(err)?
-                        .into(),
-                    ElemType::I32 => Tensor::from_array((shape, integers::<i32>(&column, name)?))
-                        .map_err(err)?
-                        .into(),
+                    ElemType::I64 => Tensor::from_array((
+                        shape,
+                        integers::<i64>(&column, name, |(row, v)| (row, *index, v))?,
+                    ))
+                    .map_err(err)?
+                    .into(),
+                    ElemType::I32 => Tensor::from_array((
+                        shape,
+                        integers::<i32>(&column, name, |(row, v)| (row, *index, v))?,
+                    ))
+                    .map_err(err)?
+                    .into(),
                     other => {
-                        return Err(format!(
+                        return Err(InputError::Other(format!(
                             "input `{name}` has dtype {other}, which mlops-ci cannot feed"
-                        ));
+                        )));
                     }
                 };
                 Ok((Cow::Borrowed(name.as_str()), value))
@@ -93,17 +119,28 @@ pub fn build<'a>(
 }
 
 /// Integer inputs must get integers: 2.5 silently truncated to 2 would be a wrong answer.
-fn integers<T: TryFrom<i64>>(values: &[f64], input: &str) -> Result<Vec<T>, String> {
+/// `locate` turns a value's index into its (row, feature) for the message.
+fn integers<T: TryFrom<i64>>(
+    values: &[f64],
+    input: &str,
+    locate: impl Fn((usize, f64)) -> (usize, usize, f64),
+) -> Result<Vec<T>, InputError> {
     values
         .iter()
-        .map(|&v| {
-            if v.fract() != 0.0 || !v.is_finite() {
-                return Err(format!(
-                    "input `{input}` is an integer tensor but the data holds {v}; dtype mismatch"
-                ));
-            }
-            T::try_from(v as i64)
-                .map_err(|_| format!("value {v} does not fit input `{input}`'s integer type"))
+        .enumerate()
+        .map(|(i, &v)| {
+            let converted = (v.fract() == 0.0 && v.is_finite())
+                .then(|| T::try_from(v as i64).ok())
+                .flatten();
+            converted.ok_or_else(|| {
+                let (row, column, value) = locate((i, v));
+                InputError::NotInteger {
+                    input: input.to_owned(),
+                    value,
+                    row,
+                    column,
+                }
+            })
         })
         .collect()
 }

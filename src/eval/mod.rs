@@ -79,7 +79,8 @@ pub fn evaluate(
     batch_size: usize,
     runners: &mut [ModelRunner],
 ) -> Result<EvalOutcome, EvalError> {
-    let width = reader.schema().features.len();
+    let feature_names = reader.schema().features.clone();
+    let width = feature_names.len();
     let mut sinks: Vec<outputs::PredictionSink> = runners
         .iter()
         .map(|r| outputs::PredictionSink::new(&r.binding.output, r.classes.clone()))
@@ -125,9 +126,17 @@ pub fn evaluate(
                         width,
                         &mut scratch[i],
                     )
-                    .map_err(|message| EvalError::Input {
+                    .map_err(|e| EvalError::Input {
                         model: runner.role.to_owned(),
-                        message,
+                        message: match e {
+                            inputs::InputError::NotInteger { input, value, row, column } => format!(
+                                "dtype mismatch: input `{input}` takes integers, but feature `{}` is {value} at data row {} \
+                                 (the first row after the header is 0)",
+                                feature_names[column],
+                                span.start + row
+                            ),
+                            inputs::InputError::Other(message) => message,
+                        },
                     })?;
                     let started = Instant::now();
                     let out = runner
