@@ -134,6 +134,11 @@ fn baseline_is_read_from_git_objects_and_the_working_tree_is_untouched() {
             .starts_with("git main")
     );
     assert_eq!(suite["gates"][0]["outcome"], "fail");
+    assert!(
+        !suite["notes"].to_string().contains("changed since"),
+        "the data did not change: {}",
+        suite["notes"]
+    );
 
     assert_eq!(
         repo.git(&["status", "--porcelain", "--ignored"]),

@@ -116,9 +116,11 @@ impl BaselineSource {
         let BaselineSource::Git { repo, base } = self else {
             return None;
         };
-        let now = git2::Oid::hash_file(git2::ObjectType::Blob, data_path).ok()?;
+        let then = repo.blob_id_at(base.commit, data_path).ok()?;
+        if then.is_some() && then == repo.working_blob_id(data_path).ok() {
+            return None;
+        }
         match repo.read_at(base.commit, data_path).ok()? {
-            Some((_, id)) if id == now => None,
             Some((bytes, _)) => {
                 let rows_then = if display.ends_with(".csv") {
                     // Newline count minus the header; good enough for a note.

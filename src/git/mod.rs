@@ -62,6 +62,23 @@ impl Repo {
             })
     }
 
+    /// The blob id of `path` at `commit`, without reading the blob; `None` when no file was
+    /// there (absent, or a directory or submodule where a file is expected).
+    pub fn blob_id_at(
+        &self,
+        commit: git2::Oid,
+        path: &Path,
+    ) -> Result<Option<git2::Oid>, GitError> {
+        let relative = self.relative(path)?;
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        match tree.get_path(&relative) {
+            Ok(entry) if entry.kind() == Some(git2::ObjectType::Blob) => Ok(Some(entry.id())),
+            Ok(_) => Ok(None),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The content of `path` at `commit`, and its blob id; `None` when the file did not exist
     /// there.
     pub fn read_at(
@@ -69,18 +86,27 @@ impl Repo {
         commit: git2::Oid,
         path: &Path,
     ) -> Result<Option<(Vec<u8>, git2::Oid)>, GitError> {
+        let Some(id) = self.blob_id_at(commit, path)? else {
+            return Ok(None);
+        };
+        Ok(Some((self.repo.find_blob(id)?.content().to_vec(), id)))
+    }
+
+    /// The blob id the working-tree file at `path` would have. When git's stat cache says the
+    /// file matches the index, that is the index's id: a large dataset is not read again.
+    pub fn working_blob_id(&self, path: &Path) -> Result<git2::Oid, GitError> {
         let relative = self.relative(path)?;
-        let tree = self.repo.find_commit(commit)?.tree()?;
-        let entry = match tree.get_path(&relative) {
-            Ok(entry) => entry,
-            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
-        let blob = match entry.to_object(&self.repo)?.into_blob() {
-            Ok(blob) => blob,
-            Err(_) => return Ok(None), // a directory or submodule where a file is expected
-        };
-        Ok(Some((blob.content().to_vec(), blob.id())))
+        let dirty = git2::Status::WT_MODIFIED
+            | git2::Status::WT_NEW
+            | git2::Status::WT_TYPECHANGE
+            | git2::Status::WT_RENAMED;
+        if let Ok(status) = self.repo.status_file(&relative)
+            && !status.intersects(dirty)
+            && let Some(entry) = self.repo.index()?.get_path(&relative, 0)
+        {
+            return Ok(entry.id);
+        }
+        Ok(git2::Oid::hash_file(git2::ObjectType::Blob, path)?)
     }
 }
 
