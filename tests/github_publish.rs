@@ -517,7 +517,10 @@ async fn comment_keys_keep_one_comment_per_matrix_job() {
     let actions = pr_actions(&fake);
     for key in ["iris", "wine", "iris"] {
         let args = mlops_ci::publish::CiArgs {
-            comment_key: Some(key.into()),
+            targets: mlops_ci::publish::PublishTargets {
+                comment_key: Some(key.into()),
+                ..Default::default()
+            },
             ..ci_args()
         };
         let options = mlops_ci::publish::PublishOptions {

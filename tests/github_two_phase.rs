@@ -107,9 +107,7 @@ async fn bundle_published_from_workflow_run_equals_the_one_phase_run() {
     ));
     let exit = PublishFromArgs {
         from: bundle_dir,
-        comment: true,
-        check_run: true,
-        comment_key: None,
+        targets: Default::default(),
     }
     .exit_code(&outcome);
     assert_eq!(exit, 0);

@@ -10,13 +10,8 @@ use super::{PublishOptions, PublishOutcome};
 /// Flags of `mlops-ci ci`: what to publish after `check`.
 #[derive(Debug, Clone, Args)]
 pub struct CiArgs {
-    /// Create or update the sticky PR comment.
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set)]
-    pub comment: bool,
-
-    /// Create a check run with annotations (a commit status if the token cannot write checks).
-    #[arg(long = "check-run", value_name = "BOOL", default_value_t = true, action = ArgAction::Set)]
-    pub check_run: bool,
+    #[command(flatten)]
+    pub targets: PublishTargets,
 
     /// Exit 1 when a gate fails; `false` reports failures but exits 0.
     #[arg(long = "fail-on-gate", value_name = "BOOL", default_value_t = true, action = ArgAction::Set)]
@@ -41,13 +36,36 @@ pub struct CiArgs {
     /// code then run with a write token and the repository's secrets.
     #[arg(long = "allow-untrusted-fork")]
     pub allow_untrusted_fork: bool,
+}
 
-    /// Keep a separate sticky comment and check run for KEY, e.g. the suite of a matrix job.
+/// What to publish: flags shared by `mlops-ci ci` and `mlops-ci publish`.
+#[derive(Debug, Clone, Args)]
+pub struct PublishTargets {
+    /// Create or update the sticky PR comment.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set)]
+    pub comment: bool,
+
+    /// Create a check run with annotations (a commit status if the token cannot write checks).
+    #[arg(long = "check-run", value_name = "BOOL", default_value_t = true, action = ArgAction::Set)]
+    pub check_run: bool,
+
+    /// Keep a separate sticky comment and check run for KEY, e.g. the suite of a matrix job
+    /// (give `publish` the same KEY as `ci`).
     #[arg(long = "comment-key", value_name = "KEY")]
     pub comment_key: Option<String>,
 }
 
-impl CiArgs {
+impl Default for PublishTargets {
+    fn default() -> Self {
+        PublishTargets {
+            comment: true,
+            check_run: true,
+            comment_key: None,
+        }
+    }
+}
+
+impl PublishTargets {
     pub fn publish_options(&self) -> PublishOptions {
         PublishOptions {
             comment: self.comment,
@@ -55,6 +73,12 @@ impl CiArgs {
             comment_key: self.comment_key.clone(),
             ..PublishOptions::default()
         }
+    }
+}
+
+impl CiArgs {
+    pub fn publish_options(&self) -> PublishOptions {
+        self.targets.publish_options()
     }
 
     /// The exit status of `mlops-ci ci`: by the verdict (unless `--fail-on-gate false`), or 2
@@ -72,27 +96,13 @@ pub struct PublishFromArgs {
     #[arg(long, value_name = "DIR")]
     pub from: PathBuf,
 
-    /// Create or update the sticky PR comment.
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set)]
-    pub comment: bool,
-
-    /// Create a check run with annotations (a commit status if the token cannot write checks).
-    #[arg(long = "check-run", value_name = "BOOL", default_value_t = true, action = ArgAction::Set)]
-    pub check_run: bool,
-
-    /// Keep a separate sticky comment and check run for KEY (as given to `ci`).
-    #[arg(long = "comment-key", value_name = "KEY")]
-    pub comment_key: Option<String>,
+    #[command(flatten)]
+    pub targets: PublishTargets,
 }
 
 impl PublishFromArgs {
     pub fn publish_options(&self) -> PublishOptions {
-        PublishOptions {
-            comment: self.comment,
-            check_run: self.check_run,
-            comment_key: self.comment_key.clone(),
-            ..PublishOptions::default()
-        }
+        self.targets.publish_options()
     }
 
     /// Publishing is the whole job of `mlops-ci publish`: 0 when everything was posted, 2

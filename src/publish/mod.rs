@@ -27,7 +27,7 @@ mod run;
 mod token;
 mod workflow_commands;
 
-pub use args::{CiArgs, PublishFromArgs};
+pub use args::{CiArgs, PublishFromArgs, PublishTargets};
 pub use bundle::{BUNDLE_FORMAT, Bundle, BundleManifest, read_and_validate_bundle, write_bundle};
 pub use comment::{COMMENT_LIMIT_CHARS, comment_body, comment_marker};
 pub use context::{GithubContext, PullRequest, WorkflowRun};

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use mlops_ci::publish::{
-    CiArgs, FailedGate, GithubContext, PublishOptions, PublishRequest, RetryPolicy, Verdict,
+    CiArgs, FailedGate, GithubContext, PublishOptions, PublishRequest, PublishTargets, RetryPolicy,
+    Verdict,
 };
 use serde_json::{Value, json};
 
@@ -145,13 +146,11 @@ pub fn fast_options() -> PublishOptions {
 
 pub fn ci_args() -> CiArgs {
     CiArgs {
-        comment: true,
-        check_run: true,
+        targets: PublishTargets::default(),
         fail_on_gate: true,
         strict_publish: false,
         no_publish: false,
         bundle_dir: None,
         allow_untrusted_fork: false,
-        comment_key: None,
     }
 }
