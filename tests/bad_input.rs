@@ -32,10 +32,7 @@ fn unknown_key_names_line_and_suggestion() {
         "\n[[suite.gate]]\nmetric = \"accuracy\"\nmax_regresion = 0.01\n",
     );
     let dir = workspace(&config, &[]);
-    mlops_ci()
-        .args(["check", "-C"])
-        .arg(dir.path())
-        .assert()
+    check_in(dir.path())
         .code(2)
         .stderr(contains("mlops-ci.toml:12: unknown key `max_regresion` in [suite.gate]; did you mean `max_regression`?"))
         .stderr(contains("valid keys here: metric, min, max, max_regression, max_regression_pct"));
@@ -51,23 +48,15 @@ fn unknown_metric_and_missing_model_key() {
         ),
         &[],
     );
-    mlops_ci()
-        .args(["check", "-C"])
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(contains(
-            "mlops-ci.toml:11: unknown metric `acuracy`; did you mean `accuracy`?",
-        ));
+    check_in(dir.path()).code(2).stderr(contains(
+        "mlops-ci.toml:11: unknown metric `acuracy`; did you mean `accuracy`?",
+    ));
 
     let dir = workspace(
         "[[suite]]\nname = \"x\"\ntask = \"regression\"\n[suite.data]\npath = \"d.csv\"\n",
         &[],
     );
-    mlops_ci()
-        .args(["check", "-C"])
-        .arg(dir.path())
-        .assert()
+    check_in(dir.path())
         .code(2)
         .stderr(contains("missing field `model`"));
 
@@ -75,10 +64,7 @@ fn unknown_metric_and_missing_model_key() {
         &iris_config("m.onnx", "d.csv", "").replace("classification", "clasification"),
         &[],
     );
-    mlops_ci()
-        .args(["check", "-C"])
-        .arg(dir.path())
-        .assert()
+    check_in(dir.path())
         .code(2)
         .stderr(contains("mlops-ci.toml:4:"))
         .stderr(contains("clasification"));
@@ -87,10 +73,7 @@ fn unknown_metric_and_missing_model_key() {
 #[test]
 fn no_config_says_where_it_looked() {
     let dir = tempfile::tempdir().unwrap();
-    mlops_ci()
-        .args(["check", "-C"])
-        .arg(dir.path())
-        .assert()
+    check_in(dir.path())
         .code(2)
         .stderr(contains("no mlops-ci.toml in"));
 }
@@ -101,10 +84,7 @@ fn missing_model_or_data_file() {
         &iris_config("models/none.onnx", "data.csv", ""),
         &[("data.csv", example("iris/data/test.csv"))],
     );
-    mlops_ci()
-        .args(["check", "-C"])
-        .arg(dir.path())
-        .assert()
+    check_in(dir.path())
         .code(2)
         .stdout(contains("model file"))
         .stdout(contains("models/none.onnx does not exist"));
@@ -113,10 +93,7 @@ fn missing_model_or_data_file() {
         &iris_config("m.onnx", "nope.csv", ""),
         &[("m.onnx", example("iris/models/baseline.onnx"))],
     );
-    mlops_ci()
-        .args(["check", "-C"])
-        .arg(dir.path())
-        .assert()
+    check_in(dir.path())
         .code(2)
         .stdout(contains("nope.csv does not exist"));
 }
@@ -132,10 +109,7 @@ fn git_lfs_pointer_instead_of_a_model() {
         "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 938\n",
     )
     .unwrap();
-    mlops_ci()
-        .args(["check", "-C"])
-        .arg(dir.path())
-        .assert()
+    check_in(dir.path())
         .code(2)
         .stdout(contains("is a Git LFS pointer"))
         .stdout(contains("git lfs pull"));
@@ -150,10 +124,7 @@ fn input_shape_mismatch_names_both_sides() {
             ("d.csv", fixture("data/iris_3cols.csv")),
         ],
     );
-    mlops_ci()
-        .args(["check", "-C"])
-        .arg(dir.path())
-        .assert()
+    check_in(dir.path())
         .code(2)
         .stdout(contains("shape mismatch: input `X` tensor(float)[?,4] takes 4 features per row, but the data provides 3"));
 }
@@ -167,14 +138,9 @@ fn non_numeric_feature_value_points_at_the_line() {
     let data = std::fs::read_to_string(example("iris/data/test.csv")).unwrap();
     let broken = data.replacen("\n", "\n5.1,n/a,1.4,0.2,setosa\n", 1);
     std::fs::write(dir.path().join("d.csv"), broken).unwrap();
-    mlops_ci()
-        .args(["check", "-C"])
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stdout(contains(
-            "line 2: column `sepal_width` holds `n/a`, which is not a number",
-        ));
+    check_in(dir.path()).code(2).stdout(contains(
+        "line 2: column `sepal_width` holds `n/a`, which is not a number",
+    ));
 }
 
 #[test]
@@ -187,14 +153,9 @@ fn nan_outputs_are_an_error_not_a_number() {
             ("d.csv", fixture("data/iris_int.csv")),
         ],
     );
-    mlops_ci()
-        .args(["check", "-C"])
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stdout(contains(
-            "output `variable` is NaN for 60 of 60 rows (first at data row 0)",
-        ));
+    check_in(dir.path()).code(2).stdout(contains(
+        "output `variable` is NaN for 60 of 60 rows (first at data row 0)",
+    ));
 }
 
 #[test]
@@ -206,10 +167,7 @@ fn empty_dataset() {
             ("d.csv", fixture("data/empty.csv")),
         ],
     );
-    mlops_ci()
-        .args(["check", "-C"])
-        .arg(dir.path())
-        .assert()
+    check_in(dir.path())
         .code(2)
         .stdout(contains("d.csv has no rows"));
 }
@@ -339,10 +297,7 @@ fn wrong_task_for_the_model_says_so() {
             ("d.csv", example("iris/data/test.csv")),
         ],
     );
-    mlops_ci()
-        .args(["check", "-C"])
-        .arg(dir.path())
-        .assert()
+    check_in(dir.path())
         .code(2)
         .stdout(contains("Is `task` right?"));
 }

@@ -160,10 +160,7 @@ fn an_uncommitted_change_on_main_is_compared_with_head() {
     repo.copy(&example("iris/models/baseline.onnx"), "models/model.onnx");
     repo.commit_all("baseline");
     repo.copy(&example("iris/models/candidate.onnx"), "models/model.onnx");
-    mlops_ci()
-        .args(["check", "-C"])
-        .arg(repo.path())
-        .assert()
+    check_in(repo.path())
         .code(1)
         .stdout(contains("merge-base of HEAD with `main`"));
 }
@@ -213,10 +210,7 @@ fn no_baseline_on_the_first_commit_is_reported_not_failed() {
     let report = json(&out.stdout);
     assert_eq!(report["verdict"], "no_baseline");
     assert_eq!(report["suites"][0]["gates"][0]["outcome"], "skipped");
-    mlops_ci()
-        .args(["check", "-C"])
-        .arg(repo.path())
-        .assert()
+    check_in(repo.path())
         .code(0)
         .stdout(contains("NO BASELINE"));
 
@@ -225,10 +219,7 @@ fn no_baseline_on_the_first_commit_is_reported_not_failed() {
         "mlops-ci.toml",
         IRIS_CONFIG.replace("max_regression = 0.01", "min = 0.9"),
     );
-    mlops_ci()
-        .args(["check", "-C"])
-        .arg(repo.path())
-        .assert()
+    check_in(repo.path())
         .code(1)
         .stdout(contains("below the minimum 0.9"));
 }

@@ -26,6 +26,11 @@ pub fn mlops_ci() -> assert_cmd::Command {
     cmd
 }
 
+/// `mlops-ci check -C dir`, run and ready for assertions.
+pub fn check_in(dir: &std::path::Path) -> assert_cmd::assert::Assert {
+    mlops_ci().args(["check", "-C"]).arg(dir).assert()
+}
+
 /// A repository that owns its sandbox (the temporary directory lives as long as it does).
 pub struct Project {
     repo: TestRepo,
