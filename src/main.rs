@@ -149,27 +149,38 @@ fn run_hook(cli: &Cli, command: &HookCommand) -> Result<u8> {
     match command {
         HookCommand::Install(selection) => {
             let repo = repo()?;
-            // The hook runs at the work tree root: record where the config is from there.
-            let config_dir = repo.relative(&cli.dir)?.to_string_lossy().into_owned();
-            let config_dir = if config_dir.is_empty() {
-                ".".to_owned()
-            } else {
-                config_dir
+            // The config the hook will use, found as `check` finds it (here or in a parent
+            // directory). Refuse without one: a hook that fails every push helps nobody.
+            let config_path = match &cli.config {
+                Some(file) => cli.dir.join(file),
+                None => mlops_ci::config::find_config_file(&cli.dir)?,
             };
+            let config = mlops_ci::config::Config::load(&config_path)?;
+            // The hook runs at the work tree root: record where the config is from there.
+            let relative = repo.relative(&config_path)?;
+            let config_dir = match relative.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.to_string_lossy().into_owned(),
+                _ => ".".to_owned(),
+            };
+            let config_file = relative
+                .file_name()
+                .filter(|name| *name != mlops_ci::config::CONFIG_FILE_NAME)
+                .map(|name| name.to_string_lossy().into_owned());
             let binary = std::env::current_exe().map_err(|source| HookError::Io {
                 path: "mlops-ci".into(),
                 source,
             })?;
-            let config_file = cli
-                .config
-                .as_deref()
-                .map(|p| p.to_string_lossy().into_owned());
             for kind in kinds(selection, &[HookKind::PrePush]) {
                 println!(
                     "{}",
                     hook::install(&repo, kind, &binary, &config_dir, config_file.as_deref())?
                 );
             }
+            println!(
+                "it checks with {}; {}",
+                relative.display(),
+                hook::policy_summary(&config.hook)
+            );
             Ok(0)
         }
         HookCommand::Uninstall(selection) => {

@@ -44,6 +44,7 @@ pub fn eval_adhoc(args: &EvalArgs, dir: &Path, options: &CheckOptions) -> Result
             batch_size: args.batch_size.max(1),
         },
         suites: vec![suite],
+        hook: Default::default(),
     };
     let baseline = match &args.baseline {
         Some(path) => BaselineSource::File {
