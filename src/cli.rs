@@ -91,12 +91,25 @@ pub enum Command {
     #[command(subcommand)]
     Hook(HookCommand),
 
+    /// Write a starter mlops-ci.toml from the ONNX models and data files found here.
+    #[command(
+        after_help = "Examples:\n  mlops-ci init          # show what it found, ask, then write mlops-ci.toml\n  mlops-ci init --yes    # no question (also when stdin is not a terminal)\n\nOne suite per .onnx file, with the data file that fits it best, the label column guessed\nfrom the column names, the task from the model's outputs, baseline.ref set to the remote's\ndefault branch, and gates that allow a small regression. Never overwrites a config."
+    )]
+    Init(InitArgs),
+
     /// Show what was found: ONNX Runtime, execution providers, GPU, git, GitHub Actions.
     Doctor,
 
     /// Manage the ONNX Runtime library.
     #[command(subcommand)]
     Runtime(RuntimeCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Write the config without asking (what happens anyway when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

@@ -114,6 +114,7 @@ fn run(cli: &Cli) -> Result<u8> {
                 app::diff_reports(&cli.dir.join(&args.before), &cli.dir.join(&args.after))?;
             emit(&report, &args.output, color)
         }
+        Command::Init(args) => init(&cli.dir, args.yes, &runtime_options),
         Command::Doctor => {
             print!("{}", app::doctor(&cli.dir, &runtime_options));
             Ok(0)
@@ -216,6 +217,29 @@ fn run_hook(cli: &Cli, command: &HookCommand) -> Result<u8> {
             hook::run(*kind, &how)
         }
     }
+}
+
+/// `mlops-ci init`: plan, show, ask on a terminal (unless --yes), write.
+fn init(dir: &Path, yes: bool, runtime: &RuntimeOptions) -> Result<u8> {
+    let plan = mlops_ci::init::plan(dir, runtime)?;
+    let summary = mlops_ci::init::summary(&plan);
+    if !yes && std::io::stdin().is_terminal() {
+        print!("mlops-ci init will write {summary}Write it? [Y/n] ");
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if matches!(answer.trim().to_ascii_lowercase().as_str(), "n" | "no") {
+            println!("nothing written");
+            return Ok(0);
+        }
+    }
+    mlops_ci::init::write(&plan)?;
+    print!("wrote {summary}");
+    println!(
+        "Check the lines marked CHECK in the file, then:\n  mlops-ci check --all     # evaluate every suite against the baseline\n  mlops-ci hook install    # check before every push"
+    );
+    Ok(0)
 }
 
 /// Prints the report, writes `--output`, and turns the verdict into the exit status.
