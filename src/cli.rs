@@ -191,6 +191,7 @@ pub enum HookCommand {
     Uninstall(HookSelection),
     /// Run a hook now; this is what the installed scripts call.
     Run {
+        /// Which hook to run.
         #[arg(value_enum)]
         hook: crate::hook::HookKind,
         /// The arguments git gives the hook (pre-push: remote name and URL).
@@ -201,8 +202,10 @@ pub enum HookCommand {
 
 #[derive(Debug, Args)]
 pub struct HookSelection {
+    /// The pre-push hook: checks the suites the pushed commits affect (the default for install).
     #[arg(long)]
     pub pre_push: bool,
+    /// The pre-commit hook: checks the suites the staged changes affect.
     #[arg(long)]
     pub pre_commit: bool,
 }
@@ -229,12 +232,15 @@ pub struct EvalArgs {
     #[arg(long, value_delimiter = ',')]
     pub features: Option<Vec<String>>,
 
+    /// What the model predicts: classes (accuracy, f1, ...) or numbers (rmse, mae, r2).
     #[arg(long, value_enum, default_value_t = Task::Classification)]
     pub task: Task,
 
+    /// Device for inference; auto = the best available, said in the report.
     #[arg(long, value_enum, default_value_t = Device::Auto)]
     pub device: Device,
 
+    /// Rows per inference call.
     #[arg(long, default_value_t = 256)]
     pub batch_size: usize,
 

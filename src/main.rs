@@ -35,10 +35,25 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // With -v, each stage (a tracing span) is printed with its time when it ends.
+    let span_events = if verbose > 0 {
+        tracing_subscriber::fmt::format::FmtSpan::CLOSE
+    } else {
+        tracing_subscriber::fmt::format::FmtSpan::NONE
+    };
+    // No timestamps on events, but span timings stay (`Layer::without_time` would drop both).
+    let ansi = std::io::stderr().is_terminal();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .without_time()
+        .with_ansi(ansi)
+        .with_span_events(span_events)
+        .event_format(
+            tracing_subscriber::fmt::format()
+                .without_time()
+                .with_target(false)
+                .with_ansi(ansi),
+        )
         .init();
 }
 
@@ -254,6 +269,7 @@ fn check_options(args: &mlops_ci::cli::CheckArgs, runtime: RuntimeOptions) -> Ch
 }
 
 fn emit(report: &Report, output: &OutputArgs, color: bool) -> Result<u8> {
+    let _span = tracing::info_span!("report").entered();
     let render = |format: Format, color: bool| {
         report::render(
             report,
@@ -279,9 +295,14 @@ fn emit(report: &Report, output: &OutputArgs, color: bool) -> Result<u8> {
     Ok(report.exit_code())
 }
 
+/// Writes `--output`, creating its folder (`reports/pr-12/report.md`) when missing.
 fn write_file(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|source| Error::Write {
+    let error = |source| Error::Write {
         path: path.to_path_buf(),
         source,
-    })
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(error)?;
+    }
+    std::fs::write(path, text).map_err(error)
 }

@@ -88,6 +88,7 @@ pub fn select_suites(
     if args.all || !args.suites.is_empty() {
         return Ok(SuiteSelection::all(config));
     }
+    let _span = tracing::info_span!("detect changes").entered();
     Ok(SuiteSelection::affected(&crate::detect::detect(
         config, base,
     )?))

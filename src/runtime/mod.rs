@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-pub use discover::{LibrarySource, RuntimeLibrary, find_library};
+pub use discover::{LibrarySource, RuntimeLibrary, TESTED_ORT_MINORS, find_library};
 pub use provision::{PINNED_ORT_VERSION, provision};
 pub use session::{ExecutionProvider, build_session};
 
