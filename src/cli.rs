@@ -23,15 +23,6 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// ONNX Runtime shared library to load (else MLOPS_CI_ORT_LIB, ORT_DYLIB_PATH, the cache,
-    /// python3's onnxruntime, the system paths).
-    #[arg(long, global = true, value_name = "PATH")]
-    pub ort_lib: Option<PathBuf>,
-
-    /// Never install ONNX Runtime with pip; fail with instructions instead.
-    #[arg(long, global = true)]
-    pub offline: bool,
-
     /// When to colour terminal output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -42,6 +33,29 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Where ONNX Runtime comes from; only on the commands that load it.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "ONNX Runtime")]
+pub struct RuntimeArgs {
+    /// ONNX Runtime shared library to load (else MLOPS_CI_ORT_LIB, ORT_DYLIB_PATH, the cache,
+    /// python3's onnxruntime, the system paths).
+    #[arg(long, value_name = "PATH")]
+    pub ort_lib: Option<PathBuf>,
+
+    /// Never install ONNX Runtime with pip; fail with instructions instead.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+impl RuntimeArgs {
+    pub fn options(&self) -> crate::runtime::RuntimeOptions {
+        crate::runtime::RuntimeOptions {
+            ort_lib: self.ort_lib.clone(),
+            offline: self.offline,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -98,7 +112,7 @@ pub enum Command {
     Init(InitArgs),
 
     /// Show what was found: ONNX Runtime, execution providers, GPU, git, GitHub Actions.
-    Doctor,
+    Doctor(RuntimeArgs),
 
     /// Manage the ONNX Runtime library.
     #[command(subcommand)]
@@ -110,6 +124,10 @@ pub struct InitArgs {
     /// Write the config without asking (what happens anyway when stdin is not a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
+
+    /// ONNX Runtime reads the models' signatures.
+    #[command(flatten)]
+    pub runtime: RuntimeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -148,6 +166,9 @@ pub struct CheckArgs {
     /// Write every per-example prediction of both models as CSV.
     #[arg(long, value_name = "FILE")]
     pub predictions: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub runtime: RuntimeArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -194,6 +215,8 @@ pub enum HookCommand {
         /// Which hook to run.
         #[arg(value_enum)]
         hook: crate::hook::HookKind,
+        #[command(flatten)]
+        runtime: RuntimeArgs,
         /// The arguments git gives the hook (pre-push: remote name and URL).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
@@ -243,6 +266,9 @@ pub struct EvalArgs {
     /// Rows per inference call.
     #[arg(long, default_value_t = 256)]
     pub batch_size: usize,
+
+    #[command(flatten)]
+    pub runtime: RuntimeArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,

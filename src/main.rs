@@ -58,10 +58,6 @@ fn init_logging(verbose: u8) {
 }
 
 fn run(cli: &Cli) -> Result<u8> {
-    let runtime_options = RuntimeOptions {
-        ort_lib: cli.ort_lib.clone(),
-        offline: cli.offline,
-    };
     let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -73,7 +69,7 @@ fn run(cli: &Cli) -> Result<u8> {
     match &cli.command {
         Command::Check(args) if !args.github => {
             let config = app::load_config(&cli.dir, cli.config.as_deref())?;
-            let options = check_options(args, runtime_options);
+            let options = check_options(args);
             let selection = app::select_suites(&config, args, args.base.as_deref())?;
             // Nothing affected: one line, and neither ONNX Runtime nor data is loaded.
             let terminal_only =
@@ -93,7 +89,7 @@ fn run(cli: &Cli) -> Result<u8> {
             &cli.dir,
             cli.config.as_deref(),
             args,
-            check_options(args, runtime_options),
+            check_options(args),
             color,
         ),
         Command::Publish(args) => {
@@ -117,7 +113,7 @@ fn run(cli: &Cli) -> Result<u8> {
         Command::Hook(command) => run_hook(cli, command),
         Command::Eval(args) => {
             let options = CheckOptions {
-                runtime: runtime_options,
+                runtime: args.runtime.options(),
                 predictions: None,
                 ..CheckOptions::default()
             };
@@ -129,9 +125,9 @@ fn run(cli: &Cli) -> Result<u8> {
                 app::diff_reports(&cli.dir.join(&args.before), &cli.dir.join(&args.after))?;
             emit(&report, &args.output, color)
         }
-        Command::Init(args) => init(&cli.dir, args.yes, &runtime_options),
-        Command::Doctor => {
-            print!("{}", app::doctor(&cli.dir, &runtime_options));
+        Command::Init(args) => init(&cli.dir, args.yes, &args.runtime.options()),
+        Command::Doctor(runtime) => {
+            print!("{}", app::doctor(&cli.dir, &runtime.options()));
             Ok(0)
         }
         Command::Runtime(RuntimeCommand::Install { gpu, version }) => {
@@ -206,13 +202,18 @@ fn run_hook(cli: &Cli, command: &HookCommand) -> Result<u8> {
             }
             Ok(0)
         }
-        HookCommand::Run { hook: kind, args } => {
+        HookCommand::Run {
+            hook: kind,
+            runtime,
+            args,
+        } => {
             let mut passthrough: Vec<std::ffi::OsString> = Vec::new();
-            if let Some(lib) = &cli.ort_lib {
-                passthrough.extend(["--ort-lib".into(), lib.clone().into_os_string()]);
+            let mut check_args: Vec<std::ffi::OsString> = Vec::new();
+            if let Some(lib) = &runtime.ort_lib {
+                check_args.extend(["--ort-lib".into(), lib.clone().into_os_string()]);
             }
-            if cli.offline {
-                passthrough.push("--offline".into());
+            if runtime.offline {
+                check_args.push("--offline".into());
             }
             let color = match cli.color {
                 ColorChoice::Auto => "auto",
@@ -227,6 +228,7 @@ fn run_hook(cli: &Cli, command: &HookCommand) -> Result<u8> {
                 dir: &cli.dir,
                 config: cli.config.as_deref(),
                 passthrough,
+                check_args,
                 args,
             };
             hook::run(*kind, &how)
@@ -258,12 +260,12 @@ fn init(dir: &Path, yes: bool, runtime: &RuntimeOptions) -> Result<u8> {
 }
 
 /// Prints the report, writes `--output`, and turns the verdict into the exit status.
-fn check_options(args: &mlops_ci::cli::CheckArgs, runtime: RuntimeOptions) -> CheckOptions {
+fn check_options(args: &mlops_ci::cli::CheckArgs) -> CheckOptions {
     CheckOptions {
         base: args.base.clone(),
         suites: args.suites.clone(),
         device: args.device,
-        runtime,
+        runtime: args.runtime.options(),
         predictions: args.predictions.clone(),
     }
 }

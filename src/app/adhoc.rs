@@ -72,9 +72,15 @@ fn check_args(args: &EvalArgs, dir: &Path) -> Result<()> {
         if let Some(path) = path
             && !dir.join(path).is_file()
         {
+            // As the user wrote it; with -C, where it was looked for.
+            let shown = if dir == Path::new(".") {
+                path.clone()
+            } else {
+                dir.join(path)
+            };
             return Err(Error::Usage(format!(
                 "{flag} {}: no such file",
-                dir.join(path).display()
+                shown.display()
             )));
         }
     }

@@ -135,7 +135,8 @@ pub fn run_suites(
     }
 
     // Loading ONNX Runtime is the slow part of start-up; only now is it needed.
-    let runtime = tracing::info_span!("load ONNX Runtime").in_scope(|| Runtime::load(&options.runtime))?;
+    let runtime =
+        tracing::info_span!("load ONNX Runtime").in_scope(|| Runtime::load(&options.runtime))?;
     let device = options.device.unwrap_or(config.runtime.device);
     let mut predictions = options
         .predictions

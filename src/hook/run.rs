@@ -23,8 +23,10 @@ pub struct HookRun<'a> {
     pub dir: &'a Path,
     /// `--config`, if given.
     pub config: Option<&'a Path>,
-    /// Global options to hand to the child `check` (`--ort-lib`, `--offline`, `--color`, `-v`).
+    /// Global options to hand to the child `check` (`--color`, `-v`).
     pub passthrough: Vec<OsString>,
+    /// Options of `check` itself to hand on (`--ort-lib`, `--offline`).
+    pub check_args: Vec<OsString>,
     /// The hook's own arguments (pre-push: remote name and URL).
     pub args: &'a [String],
 }
@@ -254,7 +256,7 @@ fn check(
     if let Some(config) = how.config {
         command.arg("--config").arg(config);
     }
-    command.arg("check");
+    command.arg("check").args(&how.check_args);
     if let Some(base) = base {
         command.arg("--base").arg(base.commit.to_string());
     }

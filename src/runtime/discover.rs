@@ -211,6 +211,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn versions_outside_the_tested_range_are_warned_about() {
+        let library = |version: &str| RuntimeLibrary {
+            path: PathBuf::from("/venv/libonnxruntime.so"),
+            version: version.to_owned(),
+            source: LibrarySource::Python,
+        };
+        assert!(library("1.31.1").untested_warning().is_none());
+        assert!(library("1.32").untested_warning().is_none());
+        let warning = library("1.20.1").untested_warning().unwrap();
+        assert!(
+            warning.contains("1.20.1") && warning.contains("tested versions 1.31–1.32"),
+            "{warning}"
+        );
+    }
+
+    #[test]
     fn recognises_runtime_libraries_but_not_providers() {
         assert!(is_runtime_library("libonnxruntime.so.1.31.1"));
         assert!(is_runtime_library("libonnxruntime.so"));
