@@ -84,6 +84,9 @@ pub fn compare(
 pub enum Verdict {
     /// Every gate passed against a baseline.
     Pass,
+    /// Nothing failed, but no gate was evaluated (none configured, or `diff` without a
+    /// config): never reported as a pass.
+    NoGates,
     /// No baseline to compare with; only absolute gates were checked, and they passed.
     NoBaseline,
     /// At least one gate failed.
@@ -93,10 +96,10 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// Exit status: 0 pass or no baseline, 1 a gate failed, 2 error.
+    /// Exit status: 0 pass, no gates or no baseline, 1 a gate failed, 2 error.
     pub fn exit_code(self) -> u8 {
         match self {
-            Verdict::Pass | Verdict::NoBaseline => 0,
+            Verdict::Pass | Verdict::NoGates | Verdict::NoBaseline => 0,
             Verdict::Fail => 1,
             Verdict::Error => 2,
         }
@@ -110,6 +113,7 @@ impl Verdict {
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Pass => "pass",
+            Verdict::NoGates => "no_gates",
             Verdict::NoBaseline => "no_baseline",
             Verdict::Fail => "fail",
             Verdict::Error => "error",

@@ -116,6 +116,7 @@ pub fn request(verdict: Verdict, failed_gates: usize) -> PublishRequest {
             Verdict::Pass => "✅",
             Verdict::Fail => "❌",
             Verdict::NoBaseline => "⚠️",
+            Verdict::NoGates => "➖",
             Verdict::Error => "💥",
         }
     );
