@@ -100,7 +100,10 @@ fn a_pushed_feature_branch_is_compared_with_main_not_its_own_upstream() {
     let out = repo.mlops_ci().arg("detect").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("base: `origin/main` as it is now"), "{text}");
-    assert!(text.contains("model `models/model.onnx` modified"), "{text}");
+    assert!(
+        text.contains("model `models/model.onnx` modified"),
+        "{text}"
+    );
 }
 
 /// Finding 2: a branch forked from an old `main` is compared with `main`'s tip by the hook,

@@ -29,7 +29,9 @@ fn without_a_config_no_gate_is_evaluated_and_nothing_passes() {
     let (_repo, out) = saved_reports();
     let diff = || {
         let mut cmd = support::mlops_ci();
-        cmd.arg("-C").arg(out.path()).args(["diff", "before.json", "after.json"]);
+        cmd.arg("-C")
+            .arg(out.path())
+            .args(["diff", "before.json", "after.json"]);
         cmd
     };
     let text = diff().assert().code(0).get_output().stdout.clone();
@@ -58,11 +60,21 @@ fn the_configs_gates_are_re_evaluated_on_the_saved_metrics() {
     let output = support::mlops_ci()
         .arg("-C")
         .arg(out.path())
-        .args(["--config", "gates.toml", "diff", "before.json", "after.json"])
+        .args([
+            "--config",
+            "gates.toml",
+            "diff",
+            "before.json",
+            "after.json",
+        ])
         .args(["--format", "json"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1), "the regression fails the gate");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the regression fails the gate"
+    );
     let report = json(&output.stdout);
     assert_eq!(report["verdict"], "fail");
     let gate = &report["suites"][0]["gates"][0];

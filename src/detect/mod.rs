@@ -19,7 +19,8 @@ use suite_paths::SuitePaths;
 use crate::config::Config;
 use crate::error::Result;
 use crate::git::{
-    BaseQuery, BaseRevision, Candidate, Change, ChangeKind, ChangeOrigin, ChangeSet, PathScope, Repo,
+    BaseQuery, BaseRevision, Candidate, Change, ChangeKind, ChangeOrigin, ChangeSet, PathScope,
+    Repo,
 };
 
 /// Errors of change detection itself (git and config errors keep their own types).

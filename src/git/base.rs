@@ -121,12 +121,20 @@ impl Repo {
             ));
         }
         for (name, why) in names {
-            let Ok(commit) = self.repo.revparse_single(&name).and_then(|o| o.peel_to_commit())
+            let Ok(commit) = self
+                .repo
+                .revparse_single(&name)
+                .and_then(|o| o.peel_to_commit())
             else {
                 continue;
             };
             let how = format!("`{name}` {why}");
-            return Ok(Some(self.based(&name, commit.id(), Some(candidate), how)?));
+            return Ok(Some(self.based(
+                &name,
+                commit.id(),
+                Some(candidate),
+                how,
+            )?));
         }
         if self.repo.is_shallow() {
             // "No branch to compare with" in a shallow clone usually means "not fetched".

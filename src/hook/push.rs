@@ -100,7 +100,11 @@ pub fn base_of(
 ) -> Result<Option<BaseRevision>, crate::git::GitError> {
     let pushed_branch = update.remote_ref.strip_prefix("refs/heads/");
     let target = configured
-        .map(|c| c.strip_prefix(&format!("{remote}/")).unwrap_or(c).to_owned())
+        .map(|c| {
+            c.strip_prefix(&format!("{remote}/"))
+                .unwrap_or(c)
+                .to_owned()
+        })
         .or_else(|| repo.remote_default(remote));
     let is_target = |branch: &str| match &target {
         Some(target) => branch == target,

@@ -148,7 +148,7 @@ fn title(req: &PublishRequest) -> String {
             n => format!("{n} gates failed"),
         },
         Verdict::NoBaseline => "No baseline: only absolute gates checked".to_owned(),
-        Verdict::NoGates => "No gate was evaluated".to_owned(),
+        Verdict::NoGates => "No gates configured: nothing was checked".to_owned(),
         Verdict::Error => "Could not evaluate every suite".to_owned(),
     }
 }

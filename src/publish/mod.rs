@@ -98,7 +98,7 @@ pub enum Verdict {
     Pass,
     Fail,
     NoBaseline,
-    /// No gate was evaluated: neither a pass nor a failure.
+    /// No gate was evaluated: nothing was checked, which is not a pass.
     NoGates,
     Error,
 }

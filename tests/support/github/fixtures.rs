@@ -115,8 +115,7 @@ pub fn request(verdict: Verdict, failed_gates: usize) -> PublishRequest {
         match verdict {
             Verdict::Pass => "✅",
             Verdict::Fail => "❌",
-            Verdict::NoBaseline => "⚠️",
-            Verdict::NoGates => "➖",
+            Verdict::NoBaseline | Verdict::NoGates => "⚠️",
             Verdict::Error => "💥",
         }
     );
