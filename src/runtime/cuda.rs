@@ -409,7 +409,7 @@ mod tests {
             touch(&site, &format!("nvidia/cu13/lib/{file}"));
         }
         touch(&site, "nvidia/cudnn/lib/libcudnn.so.9");
-        let (layout, found) = choose_layout(&[site.clone()]);
+        let (layout, found) = choose_layout(std::slice::from_ref(&site));
         assert_eq!(layout.cuda_major, 13);
         assert_eq!(found[6], Some(site.join("nvidia/cudnn/lib/libcudnn.so.9")));
     }
