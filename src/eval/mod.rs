@@ -6,6 +6,7 @@
 mod align;
 mod inputs;
 mod outputs;
+mod progress;
 
 use std::sync::mpsc;
 use std::time::Instant;
@@ -115,6 +116,7 @@ pub fn evaluate(
             reader.class_names()
         });
         let result = (|| -> Result<(), EvalError> {
+            let mut progress = progress::Progress::start();
             for batch in rx {
                 let batch = batch?;
                 for (i, runner) in runners.iter_mut().enumerate() {
@@ -157,6 +159,7 @@ pub fn evaluate(
                         })?;
                 }
                 rows += batch.rows;
+                progress.advance(batch.rows);
                 match (&mut truth, batch.targets) {
                     (None, t) => truth = Some(t),
                     (Some(Targets::Classes(all)), Targets::Classes(t)) => all.extend(t),
