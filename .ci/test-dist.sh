@@ -96,7 +96,9 @@ grep -q "from the wheel mlops-ci==$version" <<<"$out" || fail "wheel path: $out"
 "$tmp/pypi/bin/mlops-ci" --version >/dev/null
 echo "test-dist: install path 2 (wheel from the package index) OK"
 
-out=$(install source RELEASES_URL="$url/no-such-release" INDEX_URL="$url/empty")
+# The dev profile: the same script and cargo invocation as the action's release build, without a
+# second LTO build here (.ci/test has built the debug binary already).
+out=$(install source RELEASES_URL="$url/no-such-release" INDEX_URL="$url/empty" BUILD_PROFILE=dev)
 grep -q "from source" <<<"$out" || fail "source path: $out"
 "$tmp/source/bin/mlops-ci" --version >/dev/null
 echo "test-dist: install path 3 (cargo build of the checkout) OK"
