@@ -8,6 +8,7 @@ mod baseline;
 mod ci;
 mod diff;
 mod doctor;
+mod latency;
 mod suite;
 
 use std::path::{Path, PathBuf};

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::baseline::{BaselineModel, BaselineSource};
+use super::latency;
 use crate::compare::{self, Verdict};
 use crate::config::{Config, Device, SuiteConfig, Task};
 use crate::data::Targets;
@@ -157,7 +158,12 @@ fn evaluate(
         report.baseline = None;
     }
 
-    let outcome = eval::evaluate(reader, config.runtime.batch_size, &mut runners)?;
+    let outcome = eval::evaluate(
+        reader,
+        config.runtime.batch_size,
+        &latency::plan(&config.runtime),
+        &mut runners,
+    )?;
     if outcome.rows == 0 {
         return Err(crate::data::DataError::Empty { path: data_path }.into());
     }
@@ -206,6 +212,12 @@ fn evaluate(
         ),
         _ => unreachable!("the reader yields targets of the suite's task"),
     };
+    let timing_method = latency::compare(
+        &outcome.timing,
+        same_model,
+        &mut candidate_values,
+        baseline_values.as_mut().filter(|_| has_baseline),
+    );
     candidate_values.set(MetricId::ModelSizeBytes, sizes[0].map(|s| s as f64));
     if let Some(values) = &mut baseline_values {
         values.set(MetricId::ModelSizeBytes, sizes[1].map(|s| s as f64));
@@ -220,9 +232,11 @@ fn evaluate(
         &candidate_values,
         baseline_values.as_ref(),
     );
+    compare::mark_gated(&mut report.metrics, &report.gates);
     report.verdict = compare::suite_verdict(&report.gates, has_baseline);
     if let Some(timing) = &mut report.timing {
         timing.batch_size = config.runtime.batch_size;
+        timing.method = Some(timing_method);
     }
     Ok(())
 }
@@ -322,6 +336,7 @@ fn classify(
             .copied()
             .or(baseline_is_candidate.then_some(latencies[0])),
         batch_size: 0,
+        method: None,
     });
     report.classes = Some(ClassReport {
         labels: aligned.classes.clone(),
@@ -390,6 +405,7 @@ fn regress(
         candidate: candidate.latency.summary(),
         baseline: baseline.map(|b| b.latency.summary()),
         batch_size: 0,
+        method: None,
     });
     (candidate_values, baseline_values)
 }
