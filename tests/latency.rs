@@ -41,7 +41,9 @@ label = "target"
 
 fn check(dir: &tempfile::TempDir, format: &str) -> assert_cmd::assert::Assert {
     mlops_ci()
-        .args(["check", "--all", "--color", "always", "--format", format, "-C"])
+        .args([
+            "check", "--all", "--color", "always", "--format", format, "-C",
+        ])
         .arg(dir.path())
         .assert()
 }
@@ -118,9 +120,14 @@ fn timing_rows_are_coloured_only_when_a_gate_names_them() {
         "diabetes_f64.onnx",
         "[[suite.gate]]\nmetric = \"latency_ratio_p95\"\nmax = 1000\n",
     );
-    let markdown = String::from_utf8(check(&dir, "markdown").code(0).get_output().stdout.clone())
-        .unwrap();
-    for name in ["latency_p50_ms", "latency_p95_ms", "throughput_eps", "latency_ratio_p50"] {
+    let markdown =
+        String::from_utf8(check(&dir, "markdown").code(0).get_output().stdout.clone()).unwrap();
+    for name in [
+        "latency_p50_ms",
+        "latency_p95_ms",
+        "throughput_eps",
+        "latency_ratio_p50",
+    ] {
         let line = row(&markdown, name);
         assert!(!line.contains('🔴') && !line.contains('🟢'), "{line}");
         assert!(line.contains("(timing) CI "), "{line}");
@@ -132,12 +139,20 @@ fn timing_rows_are_coloured_only_when_a_gate_names_them() {
             .any(|s| gated.contains(s)),
         "{gated}"
     );
-    assert!(markdown.contains("alternating which runs first"), "{markdown}");
+    assert!(
+        markdown.contains("alternating which runs first"),
+        "{markdown}"
+    );
 
-    let terminal = String::from_utf8(check(&dir, "terminal").code(0).get_output().stdout.clone())
-        .unwrap();
+    let terminal =
+        String::from_utf8(check(&dir, "terminal").code(0).get_output().stdout.clone()).unwrap();
     let (red, green) = ("\u{1b}[31m", "\u{1b}[32m");
-    for name in ["latency_p50_ms", "latency_p95_ms", "throughput_eps", "latency_ratio_p50"] {
+    for name in [
+        "latency_p50_ms",
+        "latency_p95_ms",
+        "throughput_eps",
+        "latency_ratio_p50",
+    ] {
         let line = row(&terminal, name);
         assert!(!line.contains(red) && !line.contains(green), "{line:?}");
     }
@@ -172,11 +187,7 @@ fn the_same_file_is_timed_once_and_its_ratio_is_exactly_one() {
 
 #[test]
 fn timing_keys_are_checked_like_every_other_key() {
-    let dir = project(
-        "diabetes_f64_copy.onnx",
-        "diabetes_f64.onnx",
-        "",
-    );
+    let dir = project("diabetes_f64_copy.onnx", "diabetes_f64.onnx", "");
     let config = std::fs::read_to_string(dir.path().join("mlops-ci.toml")).unwrap();
     std::fs::write(
         dir.path().join("mlops-ci.toml"),

@@ -67,9 +67,11 @@ pub fn evaluate(
         } else {
             ("above the maximum", judged > threshold)
         };
-        let noise = compares_with_baseline
-            .then(|| format!(" ({interval_text})"))
-            .unwrap_or_default();
+        let noise = if compares_with_baseline {
+            format!(" ({interval_text})")
+        } else {
+            String::new()
+        };
         results.push(if beyond {
             result(
                 rule,
@@ -169,7 +171,11 @@ pub fn evaluate(
             let how = if point <= 0.0 {
                 "not worse than".to_owned()
             } else {
-                format!("worse by {}{unit} (limit {}{unit}) than", fmt(point), fmt(limit))
+                format!(
+                    "worse by {}{unit} (limit {}{unit}) than",
+                    fmt(point),
+                    fmt(limit)
+                )
             };
             result(
                 rule,
@@ -211,7 +217,11 @@ mod tests {
         // Point +60%, but the interval reaches +40%: noise, not a regression.
         let r = evaluate(&g, 1.6, Some(1.0), [1.4, 1.8]);
         assert_eq!(r[0].outcome, GateOutcome::Pass, "{}", r[0].reason);
-        assert!(r[0].reason.contains("within timing noise"), "{}", r[0].reason);
+        assert!(
+            r[0].reason.contains("within timing noise"),
+            "{}",
+            r[0].reason
+        );
         // The whole interval beyond +50%: a regression.
         let r = evaluate(&g, 1.8, Some(1.0), [1.6, 2.0]);
         assert_eq!(r[0].outcome, GateOutcome::Fail);

@@ -151,12 +151,12 @@ pub fn evaluate(
                         rows,
                     )?;
                     elapsed[i] = took;
-                    sinks[i]
-                        .absorb(&out, batch.rows, rows)
-                        .map_err(|message| EvalError::Output {
+                    sinks[i].absorb(&out, batch.rows, rows).map_err(|message| {
+                        EvalError::Output {
                             model: role.to_owned(),
                             message,
-                        })?;
+                        }
+                    })?;
                 }
                 timing.finish_round(&elapsed, batch.rows, &mut latencies);
                 rows += batch.rows;
@@ -174,13 +174,7 @@ pub fn evaluate(
         (producer.join().unwrap_or_default(), result)
     });
     result?;
-    timing.repeat(
-        plan,
-        runners,
-        &mut scratch,
-        &mut latencies,
-        &feature_names,
-    )?;
+    timing.repeat(plan, runners, &mut scratch, &mut latencies, &feature_names)?;
     // No batch at all: the caller reports the empty dataset with its path.
     let truth = truth.unwrap_or(Targets::Values(Vec::new()));
     let models = runners

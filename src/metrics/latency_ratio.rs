@@ -272,7 +272,11 @@ mod tests {
         }
         let r = t.estimate(0.95).unwrap();
         for e in &r.ratios {
-            assert_eq!((e.ratio, e.low, e.high), (1.0, Some(1.0), Some(1.0)), "{e:?}");
+            assert_eq!(
+                (e.ratio, e.low, e.high),
+                (1.0, Some(1.0), Some(1.0)),
+                "{e:?}"
+            );
         }
     }
 

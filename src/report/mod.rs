@@ -9,8 +9,8 @@ pub use render::{Format, RenderError, RenderOptions, render};
 
 use crate::compare::{GateResult, MetricDelta, Verdict};
 use crate::metrics::LatencySummary;
-use crate::metrics::latency_ratio::LatencyRatios;
 use crate::metrics::classification::ClassStats;
+use crate::metrics::latency_ratio::LatencyRatios;
 use crate::model::ModelIdentity;
 use crate::runtime::RuntimeInfo;
 
