@@ -120,6 +120,7 @@ fn publish_request(
     let verdict = match report.verdict {
         crate::compare::Verdict::Pass => publish::Verdict::Pass,
         crate::compare::Verdict::NoBaseline => publish::Verdict::NoBaseline,
+        crate::compare::Verdict::NoGates => publish::Verdict::NoGates,
         crate::compare::Verdict::Fail => publish::Verdict::Fail,
         crate::compare::Verdict::Error => publish::Verdict::Error,
     };

@@ -24,7 +24,7 @@ use crate::compare::Verdict;
 use crate::config::{Config, Device, SuiteConfig};
 use crate::error::Result;
 use crate::report::{Report, SCHEMA_VERSION, SkippedSuite};
-use crate::runtime::{Runtime, RuntimeInfo, RuntimeOptions};
+use crate::runtime::{ExecutionProvider, Runtime, RuntimeInfo, RuntimeOptions};
 
 /// What `check` was asked to do, beyond the config file.
 #[derive(Debug, Clone, Default)]
@@ -159,7 +159,19 @@ pub fn run_suites(
         found_via: runtime.library.source.to_string(),
         execution_provider: provider.map_or("none", |p| p.name()).to_owned(),
         device_requested: device.to_string(),
+        gpu: provider
+            .filter(|p| p.is_gpu())
+            .and_then(|_| runtime.cuda_setup())
+            .map(|setup| setup.gpu.clone()),
+        device_note: (device == Device::Auto && provider == Some(ExecutionProvider::Cpu))
+            .then(|| runtime.why_not_cuda()),
     });
+    if let Some(setup) = runtime
+        .cuda_setup()
+        .filter(|_| provider.is_some_and(|p| p.is_gpu()))
+    {
+        report.notes.extend(setup.notes.iter().cloned());
+    }
     report.verdict = Verdict::combine(report.suites.iter().map(|s| s.verdict));
     if let (Some(path), Some(predictions)) = (&options.predictions, predictions) {
         predictions.write(path)?;

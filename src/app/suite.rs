@@ -127,7 +127,12 @@ fn evaluate(
             config.runtime.threads,
         )?;
         *provider = provider.or(Some(used));
-        report.notes.extend(notes);
+        for note in notes {
+            // Both models fall back for the same reason: say it once.
+            if !report.notes.contains(&note) {
+                report.notes.push(note);
+            }
+        }
         let signature = Signature::from_session(&session);
         let bound = bind(&signature, &schema.features, suite.task, &suite.io, &label);
         signatures.push(signature);
