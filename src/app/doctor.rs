@@ -74,7 +74,7 @@ pub fn doctor(dir: &Path, options: &RuntimeOptions) -> String {
                 "git          repository at {}",
                 repo.workdir().display()
             );
-            match repo.resolve_base(None) {
+            match repo.resolve_base(&crate::git::BaseQuery::default()) {
                 Ok(Some(base)) => {
                     let _ = writeln!(out, "baseline     {}", base.how);
                 }

@@ -31,6 +31,12 @@ use crate::runtime::{ExecutionProvider, Runtime, RuntimeInfo, RuntimeOptions};
 pub struct CheckOptions {
     /// `--base REV`: overrides `baseline.ref` and the automatic choice.
     pub base: Option<String>,
+    /// How `base` was chosen, when mlops-ci chose it (the hook, `ci`); else "given by --base".
+    pub base_label: Option<String>,
+    /// What the candidate is, when not the working tree (a pushed commit).
+    pub candidate_label: Option<String>,
+    /// Set when loosened gates are accepted: by what (`--accept-gate-changes`, a PR label).
+    pub accept_gate_changes: Option<String>,
     /// `--suite NAME`: only these suites.
     pub suites: Vec<String>,
     /// `--device`: overrides `runtime.device`.
@@ -105,7 +111,11 @@ pub fn check(config: &Config, selection: SuiteSelection, options: &CheckOptions)
         .filter(|s| options.suites.is_empty() || options.suites.iter().any(|n| n == s.name()))
         .collect();
 
-    let baseline = BaselineSource::resolve(config, options.base.as_deref())?;
+    let baseline = BaselineSource::resolve(
+        config,
+        options.base.as_deref(),
+        options.base_label.as_deref(),
+    )?;
     let mut report = run_suites(config, &selected, &baseline, options)?;
     report.skipped = selection.skipped;
     Ok(report)
@@ -148,6 +158,7 @@ pub fn run_suites(
             baseline,
             &runtime,
             device,
+            options.candidate_label.as_deref().unwrap_or("working tree"),
             predictions.as_mut(),
         );
         provider = provider.or(outcome.provider);

@@ -30,6 +30,7 @@ pub fn run(
     baseline: &BaselineSource,
     runtime: &Runtime,
     device: Device,
+    candidate_source: &str,
     predictions: Option<&mut PredictionsOut>,
 ) -> SuiteOutcome {
     let mut report = SuiteReport {
@@ -57,6 +58,7 @@ pub fn run(
         baseline,
         runtime,
         device,
+        candidate_source,
         predictions,
         &mut report,
         &mut provider,
@@ -81,13 +83,14 @@ fn evaluate(
     source: &BaselineSource,
     runtime: &Runtime,
     device: Device,
+    candidate_source: &str,
     predictions: Option<&mut PredictionsOut>,
     report: &mut SuiteReport,
     provider: &mut Option<ExecutionProvider>,
 ) -> Result<()> {
     let model_path = config.resolve(&suite.model);
     let model_display = suite.model.display().to_string();
-    let candidate = ModelBytes::from_file(&model_path, &model_display, "working tree")?;
+    let candidate = ModelBytes::from_file(&model_path, &model_display, candidate_source)?;
     report.candidate = Some(candidate.identity.clone());
     let mut baseline = match source.model(&model_path, &model_display)? {
         BaselineModel::Found(model) => Some(model),
