@@ -91,6 +91,14 @@ pub enum Command {
     #[command(subcommand)]
     Hook(HookCommand),
 
+    /// What an ONNX model is, read from the file without running it: IR version, opsets,
+    /// producer, inputs and outputs (symbolic dimensions kept), parameters, custom operators,
+    /// external data files.
+    #[command(
+        after_help = "Examples:\n  mlops-ci inspect models/candidate.onnx\n  mlops-ci inspect model.onnx --json\n\nExit status: 0, or 2 when the file is missing, truncated or not an ONNX model."
+    )]
+    Inspect(InspectArgs),
+
     /// Show what was found: ONNX Runtime, execution providers, GPU, git, GitHub Actions.
     Doctor,
 
@@ -227,6 +235,15 @@ pub struct EvalArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The ONNX model file.
+    pub model: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

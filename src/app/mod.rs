@@ -8,6 +8,7 @@ mod baseline;
 mod ci;
 mod diff;
 mod doctor;
+mod inspect;
 mod suite;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ pub use baseline::BaselineSource;
 pub use ci::{run_ci, select_suites};
 pub use diff::diff_reports;
 pub use doctor::doctor;
+pub use inspect::{inspect_file, render_summary};
 pub use suite::PredictionsOut;
 
 use crate::compare::Verdict;
