@@ -18,6 +18,9 @@ pub fn doctor(dir: &Path, options: &RuntimeOptions) -> String {
                 lib.path.display(),
                 lib.source
             );
+            if let Some(warning) = lib.untested_warning() {
+                let _ = writeln!(out, "warning      {warning}");
+            }
             match Runtime::load(&RuntimeOptions {
                 ort_lib: Some(lib.path.clone()),
                 offline: true,
@@ -74,7 +77,7 @@ pub fn doctor(dir: &Path, options: &RuntimeOptions) -> String {
                 "git          repository at {}",
                 repo.workdir().display()
             );
-            match repo.resolve_base(None) {
+            match repo.resolve_base(&crate::git::BaseQuery::default()) {
                 Ok(Some(base)) => {
                     let _ = writeln!(out, "baseline     {}", base.how);
                 }

@@ -29,8 +29,11 @@ pub fn run(
     baseline: &BaselineSource,
     runtime: &Runtime,
     device: Device,
+    candidate_source: &str,
     predictions: Option<&mut PredictionsOut>,
 ) -> SuiteOutcome {
+    // `-v` prints each stage's span with its time when it closes.
+    let _span = tracing::info_span!("suite", name = suite.name()).entered();
     let mut report = SuiteReport {
         name: suite.name().to_owned(),
         task: suite.task.to_string(),
@@ -57,6 +60,7 @@ pub fn run(
         baseline,
         runtime,
         device,
+        candidate_source,
         predictions,
         &mut report,
         &mut provider,
@@ -81,13 +85,14 @@ fn evaluate(
     source: &BaselineSource,
     runtime: &Runtime,
     device: Device,
+    candidate_source: &str,
     predictions: Option<&mut PredictionsOut>,
     report: &mut SuiteReport,
     provider: &mut Option<ExecutionProvider>,
 ) -> Result<()> {
     let model_path = config.resolve(&suite.model);
     let model_display = suite.model.display().to_string();
-    let mut candidate = ModelBytes::from_file(&model_path, &model_display, "working tree")?;
+    let mut candidate = ModelBytes::from_file(&model_path, &model_display, candidate_source)?;
     let candidate_summary = check_model(&candidate, model_path.parent(), suite, runtime)?;
     candidate.identity.summary = Some(Box::new(candidate_summary.clone()));
     report.candidate = Some(candidate.identity.clone());
@@ -129,6 +134,7 @@ fn evaluate(
 
     let mut runners = Vec::new();
     let mut signatures = Vec::new();
+    let load_span = tracing::info_span!("load models").entered();
     for (role, model) in [
         ("candidate", Some(&candidate)),
         ("baseline", baseline.as_ref().filter(|_| !same_model)),
@@ -179,7 +185,9 @@ fn evaluate(
         report.baseline = None;
     }
 
-    let outcome = eval::evaluate(reader, config.runtime.batch_size, &mut runners)?;
+    drop(load_span);
+    let outcome = tracing::info_span!("evaluate")
+        .in_scope(|| eval::evaluate(reader, config.runtime.batch_size, &mut runners))?;
     if outcome.rows == 0 {
         return Err(crate::data::DataError::Empty { path: data_path }.into());
     }
@@ -236,6 +244,7 @@ fn evaluate(
     let baseline_values = baseline_values
         .filter(|_| has_baseline)
         .map(|v| v.select(&metric_ids));
+    let _compare_span = tracing::info_span!("compare and gate").entered();
     report.metrics = compare::compare(&metric_ids, &candidate_values, baseline_values.as_ref());
     report.gates = compare::evaluate_gates(
         &suite.gate_specs(config),

@@ -12,10 +12,10 @@ use std::process::Command;
 
 use super::push::{self, PushUpdate};
 use super::{HookError, HookKind};
-use crate::config::Config;
+use crate::config::{Config, HookMode, OnFailure};
 use crate::detect::{self, Detection};
 use crate::error::Result;
-use crate::git::{BaseRevision, Candidate, Repo, short};
+use crate::git::{BaseQuery, BaseRevision, Candidate, Repo, short};
 
 /// How the hook was started.
 pub struct HookRun<'a> {
@@ -23,8 +23,10 @@ pub struct HookRun<'a> {
     pub dir: &'a Path,
     /// `--config`, if given.
     pub config: Option<&'a Path>,
-    /// Global options to hand to the child `check` (`--ort-lib`, `--offline`, `--color`, `-v`).
+    /// Global options to hand to the child `check` (`--color`, `-v`).
     pub passthrough: Vec<OsString>,
+    /// Options of `check` itself to hand on (`--ort-lib`, `--offline`).
+    pub check_args: Vec<OsString>,
     /// The hook's own arguments (pre-push: remote name and URL).
     pub args: &'a [String],
 }
@@ -79,7 +81,7 @@ fn pre_push(repo: &Repo, config: &Config, how: &HookRun<'_>) -> Result<u8> {
             eprintln!("mlops-ci: {name}: a deletion, nothing to check");
             continue;
         }
-        let base = push::base_of(repo, update, remote)?;
+        let base = push::base_of(repo, update, remote, config.baseline.git_ref.as_deref())?;
         let detection =
             detect::detect_in(repo, config, base.as_ref(), Candidate::Commit(update.local))?;
         if detection.affected.is_empty() {
@@ -96,8 +98,17 @@ fn pre_push(repo: &Repo, config: &Config, how: &HookRun<'_>) -> Result<u8> {
             detect::render_text(&detection)
         );
         let code = evaluate_commit(repo, config, update, base.as_ref(), &detection, how)?;
-        if code != 0 {
-            refused.push(name.clone());
+        if code == 0 {
+            continue;
+        }
+        // The policy is about where the commits go: the remote ref, not the local branch.
+        match config.hook.on_failure(&update.remote_ref) {
+            OnFailure::Refuse => refused.push(name.clone()),
+            OnFailure::Warn => eprintln!(
+                "mlops-ci: warning: the check failed for {name} (see the report above); pushing anyway, \
+                 because {}",
+                warn_reason(config, &update.remote_ref)
+            ),
         }
     }
     if refused.is_empty() {
@@ -156,28 +167,44 @@ fn evaluate_commit(
         let at_head = BaseRevision {
             revision: "HEAD".into(),
             commit: update.local,
+            fork_point: update.local,
             how: String::new(),
         };
         detect::detect_in(repo, config, Some(&at_head), Candidate::WorkingTree)?
             .affected
             .is_empty()
     };
+    // The candidate is the pushed commit, wherever its files are read from.
+    let candidate = format!(
+        "commit {} being pushed as `{}`",
+        short(update.local),
+        update.remote_ref
+    );
     if in_place {
-        return check(&config.root, git_base(config, base), detection, how);
+        return check(
+            &config.root,
+            git_base(config, base),
+            Some(&candidate),
+            detection,
+            how,
+        );
     }
     let worktree = TempWorktree::add(repo, update.local)?;
     let relative = repo.relative(&config.root).unwrap_or_default();
     check(
         &worktree.path.join(relative),
         git_base(config, base),
+        Some(&candidate),
         detection,
         how,
     )
 }
 
 fn pre_commit(repo: &Repo, config: &Config, how: &HookRun<'_>) -> Result<u8> {
-    let explicit = config.baseline.git_ref.as_deref();
-    let base = repo.resolve_base(explicit)?;
+    let base = repo.resolve_base(&BaseQuery {
+        configured: config.baseline.git_ref.as_deref(),
+        ..BaseQuery::default()
+    })?;
     let detection = detect::detect_in(repo, config, base.as_ref(), Candidate::Index)?;
     if detection.affected.is_empty() {
         eprintln!("{}", detection.nothing_line());
@@ -187,15 +214,41 @@ fn pre_commit(repo: &Repo, config: &Config, how: &HookRun<'_>) -> Result<u8> {
     let code = check(
         &config.root,
         git_base(config, base.as_ref()),
+        None,
         &detection,
         how,
     )?;
+    let branch = repo
+        .repo
+        .head()
+        .ok()
+        .and_then(|h| h.name().ok().map(str::to_owned))
+        .unwrap_or_else(|| "HEAD".to_owned());
+    if code != 0 && config.hook.on_failure(&branch) == OnFailure::Warn {
+        eprintln!(
+            "mlops-ci: warning: the check failed (see the report above); committing anyway, because {}",
+            warn_reason(config, &branch)
+        );
+        return Ok(0);
+    }
     if code != 0 {
         eprintln!(
             "mlops-ci: commit refused: the check failed (see the report above). Fix it, or commit anyway with `git commit --no-verify` or MLOPS_CI_SKIP=1"
         );
     }
     Ok(code)
+}
+
+/// Why a failing check only warns, in the words of the config.
+fn warn_reason(config: &Config, target: &str) -> String {
+    if config.hook.mode == HookMode::Warn {
+        format!("`[hook] mode = \"warn\"` in {}", config.path.display())
+    } else {
+        format!(
+            "`{target}` matches no pattern of `[hook] block` in {}",
+            config.path.display()
+        )
+    }
 }
 
 /// The revision the evaluation compares with: the hook's base, unless the configuration names
@@ -208,6 +261,7 @@ fn git_base<'a>(config: &Config, base: Option<&'a BaseRevision>) -> Option<&'a B
 fn check(
     dir: &Path,
     base: Option<&BaseRevision>,
+    candidate_label: Option<&str>,
     detection: &Detection,
     how: &HookRun<'_>,
 ) -> Result<u8> {
@@ -220,9 +274,17 @@ fn check(
     if let Some(config) = how.config {
         command.arg("--config").arg(config);
     }
-    command.arg("check");
+    command.arg("check").args(&how.check_args);
     if let Some(base) = base {
-        command.arg("--base").arg(base.commit.to_string());
+        // The child sees a commit id; the report should still say which rule chose it.
+        command
+            .arg("--base")
+            .arg(base.commit.to_string())
+            .arg("--base-label")
+            .arg(&base.how);
+    }
+    if let Some(label) = candidate_label {
+        command.arg("--candidate-label").arg(label);
     }
     for name in detection.names() {
         command.arg("--suite").arg(name);
