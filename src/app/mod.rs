@@ -10,6 +10,7 @@ mod diff;
 mod doctor;
 mod gate_plan;
 mod inspect;
+mod latency;
 mod suite;
 
 use std::path::{Path, PathBuf};
