@@ -13,7 +13,7 @@ use mlops_ci::git::{BaseQuery, Repo};
 use mlops_ci::hook::{self, HookError, HookKind, HookRun};
 use mlops_ci::publish;
 use mlops_ci::report::{self, Format, RenderOptions, Report};
-use mlops_ci::runtime::{self, RuntimeOptions};
+use mlops_ci::runtime;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -142,7 +142,19 @@ fn run(cli: &Cli) -> Result<u8> {
             )?;
             emit(&report, &args.output, color)
         }
-        Command::Init(args) => init(&cli.dir, args.yes, &args.runtime.options()),
+        Command::Inspect(args) => {
+            let display = args.model.display().to_string();
+            let summary = app::inspect_file(&cli.dir.join(&args.model), &display)?;
+            if args.json {
+                let text = serde_json::to_string_pretty(&summary)
+                    .map_err(|e| mlops_ci::error::Error::Usage(e.to_string()))?;
+                println!("{text}");
+            } else {
+                print!("{}", app::render_summary(&display, &summary));
+            }
+            Ok(0)
+        }
+        Command::Init(args) => init(&cli.dir, args.yes),
         Command::Doctor(runtime) => {
             print!("{}", app::doctor(&cli.dir, &runtime.options()));
             Ok(0)
@@ -254,8 +266,8 @@ fn run_hook(cli: &Cli, command: &HookCommand) -> Result<u8> {
 }
 
 /// `mlops-ci init`: plan, show, ask on a terminal (unless --yes), write.
-fn init(dir: &Path, yes: bool, runtime: &RuntimeOptions) -> Result<u8> {
-    let plan = mlops_ci::init::plan(dir, runtime)?;
+fn init(dir: &Path, yes: bool) -> Result<u8> {
+    let plan = mlops_ci::init::plan(dir)?;
     let summary = mlops_ci::init::summary(&plan);
     if !yes && std::io::stdin().is_terminal() {
         print!("mlops-ci init will write {summary}Write it? [Y/n] ");

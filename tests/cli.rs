@@ -28,14 +28,14 @@ fn every_flag_and_argument_has_help() {
 
 #[test]
 fn runtime_flags_appear_only_on_commands_that_load_a_runtime() {
-    for command in ["detect", "diff", "publish"] {
+    for command in ["detect", "diff", "publish", "init"] {
         mlops_ci()
             .args([command, "--help"])
             .assert()
             .success()
             .stdout(contains("--ort-lib").not());
     }
-    for command in ["check", "ci", "eval", "doctor", "init"] {
+    for command in ["check", "ci", "eval", "doctor"] {
         mlops_ci()
             .args([command, "--help"])
             .assert()

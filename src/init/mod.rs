@@ -12,11 +12,10 @@ use std::path::{Path, PathBuf};
 
 pub use guess::Guess;
 
-use crate::config::{CONFIG_FILE_NAME, Device, Task};
+use crate::config::{CONFIG_FILE_NAME, Task};
 use crate::error::Result;
 use crate::git::Repo;
-use crate::model::Signature;
-use crate::runtime::{Runtime, RuntimeOptions, build_session};
+use crate::model::{Dim, ElemType, Port, PortKind, Signature, TensorSpec};
 use guess::DataPeek;
 use scan::slash;
 
@@ -71,8 +70,9 @@ pub struct SuitePlan {
     pub notes: Vec<String>,
 }
 
-/// Inspects `dir` and plans the config; loads ONNX Runtime to read the models' signatures.
-pub fn plan(dir: &Path, runtime: &RuntimeOptions) -> Result<Plan> {
+/// Inspects `dir` and plans the config. The models' signatures come from their protobuf:
+/// no ONNX Runtime is needed.
+pub fn plan(dir: &Path) -> Result<Plan> {
     let path = dir.join(CONFIG_FILE_NAME);
     if path.exists() {
         return Err(InitError::Exists(path).into());
@@ -102,18 +102,17 @@ pub fn plan(dir: &Path, runtime: &RuntimeOptions) -> Result<Plan> {
         .iter()
         .map(|p| (p.clone(), DataPeek::csv(&dir.join(p))))
         .collect();
-    let runtime = Runtime::load(runtime)?;
 
     let mut suites: Vec<SuitePlan> = Vec::new();
     let mut without_data = Vec::new();
     for model in &found.models {
         let model_text = slash(model);
         let mut notes = Vec::new();
-        let signature = match read_signature(&runtime, &dir.join(model), &model_text) {
+        let signature = match read_signature(&dir.join(model), &model_text) {
             Ok(signature) => Some(signature),
             Err(message) => {
                 notes.push(format!(
-                    "ONNX Runtime could not load it ({message}); the task is a guess"
+                    "it could not be read as ONNX ({message}); the task is a guess"
                 ));
                 None
             }
@@ -197,11 +196,59 @@ pub fn summary(plan: &Plan) -> String {
     render::summary(plan)
 }
 
-fn read_signature(runtime: &Runtime, path: &Path, name: &str) -> Result<Signature, String> {
+fn read_signature(path: &Path, name: &str) -> Result<Signature, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    let (session, _, _) =
-        build_session(runtime, &bytes, name, Device::Cpu, 1).map_err(|e| e.to_string())?;
-    Ok(Signature::from_session(&session))
+    let summary =
+        crate::model::inspect(bytes.into(), name, path.parent()).map_err(|e| e.to_string())?;
+    let port = |spec: &TensorSpec| Port {
+        name: spec.name.clone(),
+        kind: port_kind(spec),
+    };
+    Ok(Signature {
+        inputs: summary.inputs.iter().map(port).collect(),
+        outputs: summary.outputs.iter().map(port).collect(),
+    })
+}
+
+/// `tensor(float)[?,4]` or `seq(map(int64,tensor(float)))` as the evaluator's port kinds.
+fn port_kind(spec: &TensorSpec) -> PortKind {
+    let element = |name: &str| match name {
+        "float" | "tensor(float)" => ElemType::F32,
+        "double" | "tensor(double)" => ElemType::F64,
+        "int64" | "tensor(int64)" => ElemType::I64,
+        "int32" | "tensor(int32)" => ElemType::I32,
+        "string" | "tensor(string)" => ElemType::String,
+        _ => ElemType::Other,
+    };
+    let type_name = spec.type_name.as_str();
+    if let Some(inner) = type_name
+        .strip_prefix("seq(map(")
+        .and_then(|t| t.strip_suffix("))"))
+        && let Some((key, value)) = inner.split_once(',')
+    {
+        return PortKind::SequenceOfMaps {
+            key: element(key.trim()),
+            value: element(value.trim()),
+        };
+    }
+    if type_name.starts_with("tensor(") {
+        let shape = spec
+            .shape
+            .iter()
+            .flatten()
+            .map(|d| match d {
+                Dim::Fixed(n) => *n,
+                Dim::Symbol(_) | Dim::Unknown => -1,
+            })
+            .collect();
+        return PortKind::Tensor {
+            dtype: element(type_name),
+            shape,
+        };
+    }
+    PortKind::Other {
+        description: type_name.to_owned(),
+    }
 }
 
 /// The remote's default branch as a baseline (`origin/main`), and the short branch name the
