@@ -21,7 +21,11 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            // Errors quote config strings, paths and data cells from the pull request.
+            eprintln!(
+                "error: {}",
+                mlops_ci::report::escape::for_log(&e.to_string())
+            );
             ExitCode::from(2)
         }
     }
@@ -68,7 +72,7 @@ fn run(cli: &Cli) -> Result<u8> {
                 terminal_only,
                 &selection.nothing_line,
             ) {
-                println!("{line}");
+                println!("{}", report::escape::neutralise_workflow_commands(line));
                 return Ok(0);
             }
             let report = app::check(&config, selection, &options)?;
@@ -96,7 +100,7 @@ fn run(cli: &Cli) -> Result<u8> {
             } else {
                 detect::render_text(&detection)
             };
-            print!("{text}");
+            print!("{}", report::escape::neutralise_workflow_commands(&text));
             Ok(0)
         }
         Command::Hook(command) => run_hook(cli, command),

@@ -55,3 +55,22 @@ fn a_suite_without_gates_says_no_gates_configured_even_when_accuracy_fell() {
     );
     assert!(after < before, "the candidate is worse: {before} → {after}");
 }
+
+/// Finding 13: `--templates` naming nothing was silently ignored.
+#[test]
+fn a_templates_directory_that_does_not_exist_is_an_error() {
+    mlops_ci()
+        .args([
+            "check",
+            "--all",
+            "--templates",
+            "/nonexistent/templates",
+            "-C",
+        ])
+        .arg(example("iris"))
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "--templates /nonexistent/templates: not a directory",
+        ));
+}

@@ -40,7 +40,7 @@ pub use run::{
     publish_from_dir_blocking,
 };
 pub use workflow_commands::{
-    append_step_summary, format_step_output, step_outputs, write_step_outputs,
+    CommandsStopped, append_step_summary, format_step_output, step_outputs, write_step_outputs,
     write_workflow_commands,
 };
 
@@ -73,13 +73,11 @@ impl PublishRequest {
     /// model, no ONNX Runtime), so the pull request still learns why the check is red.
     /// `json` is `{"verdict": "error", "error": message}`, not a full report.
     pub fn from_error(message: &str, suites: Vec<String>, config_path: &str) -> PublishRequest {
-        // A fence longer than any backtick run in the message, so it cannot close early.
-        let longest_run = message.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-        let fence = "`".repeat(longest_run.max(2) + 1);
         PublishRequest {
+            // A fence longer than any backtick run in the message, so it cannot close early.
             markdown: format!(
-                "### 💥 mlops-ci could not run\n\n{fence}text\n{}\n{fence}\n",
-                message.trim_end()
+                "### 💥 mlops-ci could not run\n\n{}\n",
+                crate::report::escape::markdown_code_block(message.trim_end(), "text")
             ),
             json: serde_json::json!({ "verdict": "error", "error": message }).to_string(),
             verdict: Verdict::Error,
