@@ -13,6 +13,13 @@ use crate::error::Result;
 use crate::report::Report;
 
 pub fn eval_adhoc(args: &EvalArgs, dir: &Path, options: &CheckOptions) -> Result<Report> {
+    if !(1..=crate::config::MAX_BATCH_SIZE).contains(&args.batch_size) {
+        return Err(crate::error::Error::Usage(format!(
+            "--batch-size {} is out of range: give 1 to {} rows per inference call",
+            args.batch_size,
+            crate::config::MAX_BATCH_SIZE
+        )));
+    }
     let name = args
         .model
         .file_stem()
@@ -41,7 +48,8 @@ pub fn eval_adhoc(args: &EvalArgs, dir: &Path, options: &CheckOptions) -> Result
         runtime: RuntimeConfig {
             device: args.device,
             threads: 0,
-            batch_size: args.batch_size.max(1),
+            batch_size: args.batch_size,
+            ..RuntimeConfig::default()
         },
         suites: vec![suite],
     };
