@@ -148,10 +148,18 @@ mod tests {
         let err = error(&format!("[runtime]\nbatch_size = 1000000000\n{SUITE}"));
         assert!(err.contains("out of range"), "{err}");
         let err = error(&format!("[runtime]\nthreads = 100000\n{SUITE}"));
-        assert!(err.starts_with("c.toml:2: `runtime.threads = 100000`"), "{err}");
+        assert!(
+            err.starts_with("c.toml:2: `runtime.threads = 100000`"),
+            "{err}"
+        );
         let err = error(&format!("[runtime]\nmax_memory_mb = 0\n{SUITE}"));
         assert!(err.contains("max_memory_mb"), "{err}");
-        assert_eq!(error(&format!("[runtime]\nthreads = 8\nbatch_size = 1000000\n{SUITE}")), "");
+        assert_eq!(
+            error(&format!(
+                "[runtime]\nthreads = 8\nbatch_size = 1000000\n{SUITE}"
+            )),
+            ""
+        );
     }
 
     #[test]
@@ -177,6 +185,9 @@ mod tests {
             "task = \"classification\"\n",
             "task = \"classification\"\nwatch = [\"features/[a-\"]\n",
         ));
-        assert!(err.starts_with("c.toml:5: watch pattern `features/[a-`"), "{err}");
+        assert!(
+            err.starts_with("c.toml:5: watch pattern `features/[a-`"),
+            "{err}"
+        );
     }
 }

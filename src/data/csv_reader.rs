@@ -69,8 +69,11 @@ impl CsvReader {
                     name,
                     header.iter().map(String::as_str).filter(|h| h.len() <= 256),
                 );
-                let mut listed: Vec<String> =
-                    header.iter().take(50).map(|h| shown(h.as_bytes())).collect();
+                let mut listed: Vec<String> = header
+                    .iter()
+                    .take(50)
+                    .map(|h| shown(h.as_bytes()))
+                    .collect();
                 if header.len() > 50 {
                     listed.push(format!("… ({} more)", header.len() - 50));
                 }
@@ -206,9 +209,8 @@ impl CsvReader {
                     }
                     ids.push(self.labels.intern(text));
                     if self.labels.len() > super::MAX_CLASSES {
-                        return Err(
-                            self.error_at(line, super::labels::too_many_classes(&self.schema.label))
-                        );
+                        return Err(self
+                            .error_at(line, super::labels::too_many_classes(&self.schema.label)));
                     }
                 }
                 Targets::Values(values) => {

@@ -78,9 +78,15 @@ impl NpyHeader {
                 let rest = &v[1..];
                 Some(rest[..rest.find(quote)?].to_owned())
             })
-            .ok_or_else(|| "the .npy header has no simple `descr` (structured arrays are not supported)".to_owned())?;
+            .ok_or_else(|| {
+                "the .npy header has no simple `descr` (structured arrays are not supported)"
+                    .to_owned()
+            })?;
         if dict_value(&text, "fortran_order").is_some_and(|v| v.trim_start().starts_with("True")) {
-            return Err("Fortran-ordered arrays are not supported; save with np.ascontiguousarray".to_owned());
+            return Err(
+                "Fortran-ordered arrays are not supported; save with np.ascontiguousarray"
+                    .to_owned(),
+            );
         }
         let shape = dict_value(&text, "shape")
             .and_then(|v| {
@@ -180,7 +186,8 @@ mod tests {
     use super::*;
 
     fn npy(descr: &str, shape: &str) -> Vec<u8> {
-        let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+        let mut header =
+            format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
         while (header.len() + 11) % 64 != 0 {
             header.push(' ');
         }
@@ -201,7 +208,12 @@ mod tests {
         assert!(err.contains("(100000000000, 4)"), "{err}");
         let overflow = npy("<f8", "(18446744073709551615, 4)");
         let header = NpyHeader::read(&mut overflow.as_slice()).unwrap();
-        assert!(header.check(u64::MAX, u64::MAX).unwrap_err().contains("overflows"));
+        assert!(
+            header
+                .check(u64::MAX, u64::MAX)
+                .unwrap_err()
+                .contains("overflows")
+        );
     }
 
     #[test]
@@ -217,8 +229,17 @@ mod tests {
     fn float16_and_garbage_say_what_is_wrong() {
         let bytes = npy("<f2", "(3,)");
         let header = NpyHeader::read(&mut bytes.as_slice()).unwrap();
-        assert!(header.check(u64::MAX, u64::MAX).unwrap_err().contains("float16"));
-        assert!(NpyHeader::read(&mut &b"hello world"[..]).unwrap_err().contains("magic"));
+        assert!(
+            header
+                .check(u64::MAX, u64::MAX)
+                .unwrap_err()
+                .contains("float16")
+        );
+        assert!(
+            NpyHeader::read(&mut &b"hello world"[..])
+                .unwrap_err()
+                .contains("magic")
+        );
         assert!(NpyHeader::read(&mut &b"\x93NUMPY\x01\x00\xff"[..]).is_err());
     }
 }

@@ -40,16 +40,18 @@ impl NpyReader {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("npz"));
         let (features, target, label) = if is_npz {
-            let (file, _) = crate::input_file::open_regular(path).map_err(|source| DataError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
+            let (file, _) =
+                crate::input_file::open_regular(path).map_err(|source| DataError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
             let mut npz = NpzReader::new(file)
                 .map_err(|e| format(format!("not a readable .npz archive: {e}")))?;
-            let (file, _) = crate::input_file::open_regular(path).map_err(|source| DataError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
+            let (file, _) =
+                crate::input_file::open_regular(path).map_err(|source| DataError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
             let mut archive = zip::ZipArchive::new(file)
                 .map_err(|e| format(format!("not a readable .npz archive: {e}")))?;
             let names = npz.names().map_err(|e| format(e.to_string()))?;
@@ -179,7 +181,13 @@ fn check_npz_member(
     name: &str,
     limits: &Limits,
 ) -> Result<(), String> {
-    let mut member = archive.by_name(name).map_err(|e| e.to_string())?;
+    // ndarray-npy names members without their `.npy` suffix.
+    let file_name = if archive.index_for_name(name).is_some() {
+        name.to_owned()
+    } else {
+        format!("{name}.npy")
+    };
+    let mut member = archive.by_name(&file_name).map_err(|e| e.to_string())?;
     let size = member.size();
     NpyHeader::read(&mut member)?.check(size, limits.max_memory_bytes)
 }
@@ -263,7 +271,8 @@ mod tests {
             label: None,
             features: None,
         };
-        let mut reader = NpyReader::open(&config, &path, Task::Classification, &Limits::default()).unwrap();
+        let mut reader =
+            NpyReader::open(&config, &path, Task::Classification, &Limits::default()).unwrap();
         assert_eq!(reader.schema().features, ["x0", "x1"]);
         let first = reader.next_batch(2).unwrap().unwrap();
         assert_eq!(first.features, [1.0, 2.0, 3.0, 4.0]);
