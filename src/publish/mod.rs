@@ -149,6 +149,21 @@ pub struct PublishOptions {
     pub retry: RetryPolicy,
     /// Per-request connect and read timeout.
     pub request_timeout: Duration,
+    /// All GitHub calls of a run together, retries included: an API that never answers must
+    /// not hold the job (`MLOPS_CI_GITHUB_TIMEOUT` seconds, default 60).
+    pub total_timeout: Duration,
+}
+
+/// The environment variable that sets [`PublishOptions::total_timeout`], in seconds.
+pub const GITHUB_TIMEOUT_ENV: &str = "MLOPS_CI_GITHUB_TIMEOUT";
+
+fn total_timeout_from_env() -> Duration {
+    let secs = std::env::var(GITHUB_TIMEOUT_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(60);
+    Duration::from_secs(secs)
 }
 
 impl Default for PublishOptions {
@@ -159,6 +174,7 @@ impl Default for PublishOptions {
             comment_key: None,
             retry: RetryPolicy::default(),
             request_timeout: Duration::from_secs(30),
+            total_timeout: total_timeout_from_env(),
         }
     }
 }
