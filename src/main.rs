@@ -16,6 +16,9 @@ use mlops_ci::report::{self, Format, RenderOptions, Report};
 use mlops_ci::runtime::{self, RuntimeOptions};
 
 fn main() -> ExitCode {
+    let (name, value) = runtime::TELEMETRY_OFF_ENV;
+    // SAFETY: the first statement of main: no other thread exists yet to read the environment.
+    unsafe { std::env::set_var(name, value) };
     let cli = Cli::parse();
     init_logging(cli.verbose);
     match run(&cli) {

@@ -303,3 +303,72 @@ fn a_huge_cell_or_header_is_not_echoed_whole() {
         out.stdout.len()
     );
 }
+
+/// Finding 14: every run created ONNX Runtime's telemetry store under
+/// `~/.cache/Microsoft/DeveloperTools/.onnxruntime/`. With a fresh HOME, a run writes nothing
+/// outside its outputs and the mlops-ci cache.
+#[test]
+fn a_run_writes_nothing_outside_its_outputs_and_cache() {
+    let home = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    for dir in ["data", "models"] {
+        std::fs::create_dir(work.path().join(dir)).unwrap();
+    }
+    for file in [
+        "mlops-ci.toml",
+        "data/test.csv",
+        "models/baseline.onnx",
+        "models/candidate.onnx",
+    ] {
+        std::fs::copy(example(&format!("iris/{file}")), work.path().join(file)).unwrap();
+    }
+    let output = work.path().join("out.json");
+    let out = mlops_ci()
+        .env("HOME", home.path())
+        .env("XDG_CACHE_HOME", home.path().join(".cache"))
+        .env_remove("ORT_DISABLE_TELEMETRY")
+        .args(["check", "--all", "--format", "json", "--output"])
+        .arg(&output)
+        .arg("-C")
+        .arg(work.path())
+        .timeout(LIMIT)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut written = Vec::new();
+    let mut stack = vec![home.path().to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                written.push(
+                    path.strip_prefix(home.path())
+                        .unwrap()
+                        .display()
+                        .to_string(),
+                );
+            }
+        }
+    }
+    let outside_cache: Vec<&String> = written
+        .iter()
+        .filter(|p| !p.starts_with(".cache/mlops-ci/"))
+        .collect();
+    assert!(
+        outside_cache.is_empty(),
+        "written under HOME: {outside_cache:?}"
+    );
+    let mut in_work: Vec<String> = std::fs::read_dir(work.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    in_work.sort();
+    assert_eq!(in_work, ["data", "mlops-ci.toml", "models", "out.json"]);
+}
