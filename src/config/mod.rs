@@ -214,13 +214,12 @@ impl Config {
     /// Loads and validates the configuration file at `path`.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         if path.is_dir() {
-            return Err(ConfigError::Invalid {
+            return Err(ConfigError::Read {
                 path: path.to_path_buf(),
-                line: 0,
-                message: format!(
-                    "is a directory; give the config file itself (e.g. {}) or use -C DIR",
+                source: std::io::Error::other(format!(
+                    "it is a directory; give the config file itself (e.g. {}) or use -C DIR",
                     path.join(CONFIG_FILE_NAME).display()
-                ),
+                )),
             });
         }
         let source = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {

@@ -8,6 +8,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
+use super::line_counter::LineCounter;
 use super::{Batch, BatchReader, DataError, LabelInterner, Schema, Targets};
 use crate::config::{DataConfig, Task};
 
@@ -47,7 +48,7 @@ impl CsvReader {
         };
         // Read no further than the size the file has now: a file that grows is not followed.
         let (file, size) = crate::input_file::open_regular(path).map_err(io)?;
-        let file = file.take(size);
+        let file = LineCounter::new(file.take(size));
         let mut reader = csv::ReaderBuilder::new()
             .buffer_capacity(1 << 20)
             .from_reader(file);
@@ -262,7 +263,7 @@ fn duplicate_column<'a>(
 /// The tokenizer thread: reads records and sends blocks until the file ends, an error, or
 /// the reader is dropped (the send fails).
 fn tokenize(
-    mut reader: csv::Reader<std::io::Take<File>>,
+    mut reader: csv::Reader<LineCounter<std::io::Take<File>>>,
     columns: &[usize],
     path: &Path,
     tx: &mpsc::SyncSender<Result<RawBlock, DataError>>,
@@ -280,10 +281,23 @@ fn tokenize(
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => {
+                    let line = e
+                        .position()
+                        .map_or(0, |p| reader.get_mut().line_at(p.byte()));
+                    // The csv crate's own message repeats its (CRLF-wrong) line number.
+                    let message = match e.kind() {
+                        csv::ErrorKind::UnequalLengths {
+                            expected_len, len, ..
+                        } => {
+                            format!("this row has {len} fields, but the header has {expected_len}")
+                        }
+                        csv::ErrorKind::Utf8 { err, .. } => format!("not UTF-8 text: {err}"),
+                        _ => e.to_string(),
+                    };
                     let _ = tx.send(Err(DataError::AtLine {
                         path: path.to_path_buf(),
-                        line: e.position().map_or(0, csv::Position::line),
-                        message: e.to_string(),
+                        line,
+                        message,
                     }));
                     return;
                 }
@@ -294,9 +308,8 @@ fn tokenize(
                     .extend_from_slice(record.get(column).unwrap_or_default());
                 block.ends.push(block.bytes.len());
             }
-            block
-                .lines
-                .push(record.position().map_or(0, csv::Position::line));
+            let start = record.position().map_or(0, csv::Position::byte);
+            block.lines.push(reader.get_mut().line_at(start));
             block.rows += 1;
         }
         if block.rows == 0 || tx.send(Ok(block)).is_err() {

@@ -5,6 +5,7 @@
 
 mod csv_reader;
 mod labels;
+mod line_counter;
 mod npy_header;
 mod npy_reader;
 
