@@ -163,7 +163,7 @@ fn an_uncommitted_change_on_main_is_compared_with_head() {
     repo.copy(&example("iris/models/candidate.onnx"), "models/model.onnx");
     check_in(repo.path())
         .code(1)
-        .stdout(contains("merge-base of HEAD with `main`"));
+        .stdout(contains("baseline: `main` (the local default branch"));
 }
 
 #[test]

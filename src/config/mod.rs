@@ -78,7 +78,7 @@ impl Default for RuntimeConfig {
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Device {
-    /// The best available: TensorRT, then CUDA, then CPU; the report says which.
+    /// CUDA when its provider really initialises, else the CPU; the report says which and why.
     #[default]
     Auto,
     Cpu,
