@@ -14,8 +14,12 @@ pub struct LineCounter<R> {
     inner: R,
     /// Bytes read so far.
     offset: u64,
-    /// Offsets of the `\n`s read but not yet passed by a record.
-    pending: VecDeque<u64>,
+    /// Where the line being read started, and the byte before `offset`.
+    line_start: u64,
+    last_byte: u8,
+    /// Each `\n` read but not yet passed by a record: its offset, and whether the line it
+    /// ends is blank (nothing or a lone `\r` before it).
+    pending: VecDeque<(u64, bool)>,
     /// `\n`s before the last record asked about.
     passed: u64,
 }
@@ -25,6 +29,8 @@ impl<R: Read> LineCounter<R> {
         LineCounter {
             inner,
             offset: 0,
+            line_start: 0,
+            last_byte: 0,
             pending: VecDeque::new(),
             passed: 0,
         }
@@ -33,7 +39,13 @@ impl<R: Read> LineCounter<R> {
     /// The 1-based line of the record that starts at byte `start`; records must be asked
     /// about in the order they are read.
     pub fn line_at(&mut self, start: u64) -> u64 {
-        while self.pending.front().is_some_and(|&n| n <= start) {
+        // The lines up to the record's start, and the blank lines after it: the csv crate
+        // puts a record that follows blank lines at the first of them, and a record never
+        // starts on a blank line.
+        while let Some(&(n, blank)) = self.pending.front() {
+            if n > start && !blank {
+                break;
+            }
             self.pending.pop_front();
             self.passed += 1;
         }
@@ -45,8 +57,16 @@ impl<R: Read> Read for LineCounter<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         let base = self.offset;
-        self.pending
-            .extend(memchr::memchr_iter(b'\n', &buf[..n]).map(|i| base + i as u64));
+        for i in memchr::memchr_iter(b'\n', &buf[..n]) {
+            let at = base + i as u64;
+            let before = if i > 0 { buf[i - 1] } else { self.last_byte };
+            let blank = at == self.line_start || (at == self.line_start + 1 && before == b'\r');
+            self.pending.push_back((at, blank));
+            self.line_start = at + 1;
+        }
+        if n > 0 {
+            self.last_byte = buf[n - 1];
+        }
         self.offset += n as u64;
         Ok(n)
     }
@@ -80,5 +100,6 @@ mod tests {
         assert_eq!(record_lines(b"h\r\n\"a\r\nx\"\r\nb\r\n"), [1, 2, 4]);
         assert_eq!(record_lines(b"h\n\na\n\n\nb\n"), [1, 3, 6]);
         assert_eq!(record_lines(b"h\r\n\r\na\r\n"), [1, 3]);
+        assert_eq!(record_lines(b"h\r\n\r\n\r\na\r\n\"x\r\n\r\ny\"\r\nb"), [1, 4, 5, 8]);
     }
 }
