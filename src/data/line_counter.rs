@@ -100,6 +100,9 @@ mod tests {
         assert_eq!(record_lines(b"h\r\n\"a\r\nx\"\r\nb\r\n"), [1, 2, 4]);
         assert_eq!(record_lines(b"h\n\na\n\n\nb\n"), [1, 3, 6]);
         assert_eq!(record_lines(b"h\r\n\r\na\r\n"), [1, 3]);
-        assert_eq!(record_lines(b"h\r\n\r\n\r\na\r\n\"x\r\n\r\ny\"\r\nb"), [1, 4, 5, 8]);
+        assert_eq!(
+            record_lines(b"h\r\n\r\n\r\na\r\n\"x\r\n\r\ny\"\r\nb"),
+            [1, 4, 5, 8]
+        );
     }
 }
