@@ -23,7 +23,7 @@ fn hostile_repo() -> Project {
     let toml_string = |s: &str| toml_escape(s);
     repo.write(
         "mlops-ci.toml",
-        &IRIS_CONFIG.replace(
+        IRIS_CONFIG.replace(
             "label = \"species\"",
             &format!("label = {}", toml_string(&label)),
         ),
@@ -218,7 +218,7 @@ fn a_config_error_quoting_a_hostile_string_is_guarded_on_stderr() {
     let repo = Project::new();
     repo.write(
         "mlops-ci.toml",
-        &format!(
+        format!(
             "[[suite]]\nname = {}\nmodel = \"m.onnx\"\ntask = \"classification\"\n[suite.data]\npath = \"d.csv\"\nlabel = \"y\"\n",
             toml_escape(&format!("x{PAYLOAD}"))
         ),
@@ -232,7 +232,7 @@ fn a_config_error_quoting_a_hostile_string_is_guarded_on_stderr() {
     assert_no_line_starts_a_command(&String::from_utf8_lossy(&out.stderr), "stderr");
     repo.write(
         "mlops-ci.toml",
-        &format!(
+        format!(
             "[[suite]]\nname = \"x\"\nmodel = {}\ntask = \"classification\"\n[suite.data]\npath = \"d.csv\"\nlabel = \"y\"\n",
             toml_escape(&format!("m{PAYLOAD}.onnx"))
         ),
