@@ -6,6 +6,7 @@
 
 mod checks;
 mod error;
+mod hook;
 mod suggest;
 
 use std::path::{Path, PathBuf};
@@ -15,12 +16,39 @@ use toml::Spanned;
 
 pub use checks::{MAX_BATCH_SIZE, MAX_THREADS};
 pub use error::ConfigError;
+pub use hook::{HookConfig, HookMode, OnFailure};
 pub use suggest::nearest as nearest_name;
 
 use crate::metrics::MetricId;
 
-/// The file name looked for in the directory given by `-C` (or the current one).
+/// The file name looked for in the directory given by `-C` (or the current one) and its parents.
 pub const CONFIG_FILE_NAME: &str = "mlops-ci.toml";
+
+/// The `mlops-ci.toml` nearest to `dir`: in `dir` itself, else in the closest parent, searching
+/// no higher than the repository root (the first directory holding `.git`). Found in `dir`, the
+/// path stays as given (`dir/mlops-ci.toml`); found higher up, it is absolute.
+pub fn find_config_file(dir: &Path) -> Result<PathBuf, ConfigError> {
+    let here = dir.join(CONFIG_FILE_NAME);
+    if here.is_file() {
+        return Ok(here);
+    }
+    let start = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let mut searched_to = start.clone();
+    for ancestor in start.ancestors() {
+        let candidate = ancestor.join(CONFIG_FILE_NAME);
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+        searched_to = ancestor.to_path_buf();
+        if ancestor.join(".git").exists() {
+            break;
+        }
+    }
+    Err(ConfigError::NotFound {
+        dir: dir.to_path_buf(),
+        searched_to,
+    })
+}
 
 /// A loaded, validated configuration.
 #[derive(Debug, Clone)]
@@ -34,6 +62,8 @@ pub struct Config {
     pub baseline: BaselineConfig,
     pub runtime: RuntimeConfig,
     pub suites: Vec<SuiteConfig>,
+    /// `[hook]`: which pushes a failing check refuses.
+    pub hook: HookConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -197,18 +227,16 @@ struct RawConfig {
     runtime: RuntimeConfig,
     #[serde(default, rename = "suite")]
     suites: Vec<SuiteConfig>,
+    #[serde(default)]
+    hook: HookConfig,
 }
 
 impl Config {
-    /// Finds `mlops-ci.toml` in `dir` and loads it.
+    /// Finds `mlops-ci.toml` in `dir` or, like git, in its parents up to the root of the
+    /// repository `dir` is in, and loads it. Relative paths in the file stay relative to the
+    /// directory it was found in.
     pub fn discover(dir: &Path) -> Result<Self, ConfigError> {
-        let path = dir.join(CONFIG_FILE_NAME);
-        if !path.is_file() {
-            return Err(ConfigError::NotFound {
-                dir: dir.to_path_buf(),
-            });
-        }
-        Self::load(&path)
+        Self::load(&find_config_file(dir)?)
     }
 
     /// Loads and validates the configuration file at `path`.
@@ -243,6 +271,7 @@ impl Config {
             baseline: raw.baseline,
             runtime: raw.runtime,
             suites: raw.suites,
+            hook: raw.hook,
             source,
         };
         config.validate()?;
@@ -268,6 +297,13 @@ impl Config {
                 path: self.path.clone(),
                 line: self.line_of(self.source.find("[baseline]").unwrap_or(0)),
                 message: "`baseline.ref` and `baseline.path` exclude each other: compare with a git revision or with a fixed file, not both".into(),
+            });
+        }
+        if let Some((pattern, e)) = self.hook.invalid_pattern() {
+            return Err(ConfigError::Invalid {
+                path: self.path.clone(),
+                line: self.line_of(self.source.find("[hook]").unwrap_or(0)),
+                message: format!("`hook.block` pattern `{pattern}` is not a valid glob: {e}"),
             });
         }
         for (i, suite) in self.suites.iter().enumerate() {
