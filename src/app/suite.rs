@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::baseline::{BaselineModel, BaselineSource};
 use crate::compare::{self, Verdict};
-use crate::config::{Config, Device, SuiteConfig, Task};
+use crate::config::{Config, Device, GateSpec, SuiteConfig, Task};
 use crate::data::Targets;
 use crate::error::{Error, Result};
 use crate::eval::{self, ModelOutcome, ModelRunner, Predictions};
@@ -17,6 +17,14 @@ use crate::report::{
     ClassReport, DataSummary, ErrorLocation, PairedSummary, SuiteReport, TimingSummary,
 };
 use crate::runtime::{ExecutionProvider, Runtime, build_session};
+
+/// What the run decided for one suite beyond its config.
+pub struct SuitePlan<'a> {
+    /// What the candidate is ("working tree", or the pushed commit).
+    pub candidate_source: &'a str,
+    /// The gates in force (the base's, where the change would loosen them).
+    pub gates: Vec<GateSpec>,
+}
 
 pub struct SuiteOutcome {
     pub report: SuiteReport,
@@ -29,7 +37,7 @@ pub fn run(
     baseline: &BaselineSource,
     runtime: &Runtime,
     device: Device,
-    candidate_source: &str,
+    plan: &SuitePlan<'_>,
     predictions: Option<&mut PredictionsOut>,
 ) -> SuiteOutcome {
     // `-v` prints each stage's span with its time when it closes.
@@ -59,7 +67,8 @@ pub fn run(
         baseline,
         runtime,
         device,
-        candidate_source,
+        plan.candidate_source,
+        &plan.gates,
         predictions,
         &mut report,
         &mut provider,
@@ -85,6 +94,7 @@ fn evaluate(
     runtime: &Runtime,
     device: Device,
     candidate_source: &str,
+    gates: &[GateSpec],
     predictions: Option<&mut PredictionsOut>,
     report: &mut SuiteReport,
     provider: &mut Option<ExecutionProvider>,
@@ -197,7 +207,13 @@ fn evaluate(
     let baseline_out = models.next();
     let has_baseline = baseline.is_some();
 
-    let metric_ids = suite.metric_ids();
+    let mut metric_ids = suite.metric_ids();
+    // A gate held from the base's config may name a metric this config no longer computes.
+    for gate in gates {
+        if !metric_ids.contains(&gate.metric) {
+            metric_ids.push(gate.metric);
+        }
+    }
     let sizes = [
         Some(candidate.identity.size_bytes),
         baseline.as_ref().map(|b| b.identity.size_bytes),
@@ -234,11 +250,7 @@ fn evaluate(
         .map(|v| v.select(&metric_ids));
     let _compare_span = tracing::info_span!("compare and gate").entered();
     report.metrics = compare::compare(&metric_ids, &candidate_values, baseline_values.as_ref());
-    report.gates = compare::evaluate_gates(
-        &suite.gate_specs(config),
-        &candidate_values,
-        baseline_values.as_ref(),
-    );
+    report.gates = compare::evaluate_gates(gates, &candidate_values, baseline_values.as_ref());
     report.verdict = compare::suite_verdict(&report.gates, has_baseline);
     if let Some(timing) = &mut report.timing {
         timing.batch_size = config.runtime.batch_size;

@@ -1,10 +1,12 @@
 //! Baseline vs candidate: per-metric differences, gates and the verdict. Pure maths.
 
+mod gate_policy;
 mod gates;
 mod paired;
 
 use serde::{Deserialize, Serialize};
 
+pub use gate_policy::{GateChange, GateChangeKind, merge_gates, removed_suite};
 pub use gates::{GateOutcome, GateResult, evaluate_gates};
 pub use paired::sign_test;
 
