@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::baseline::{BaselineModel, BaselineSource};
+use super::latency;
 use crate::compare::{self, Verdict};
 use crate::config::{Config, Device, GateSpec, SuiteConfig, Task};
 use crate::data::Targets;
@@ -184,8 +185,9 @@ fn evaluate(
     }
 
     drop(load_span);
+    let plan = latency::plan(&config.runtime);
     let outcome = tracing::info_span!("evaluate")
-        .in_scope(|| eval::evaluate(reader, config.runtime.batch_size, &mut runners))?;
+        .in_scope(|| eval::evaluate(reader, config.runtime.batch_size, &plan, &mut runners))?;
     if outcome.rows == 0 {
         return Err(crate::data::DataError::Empty { path: data_path }.into());
     }
@@ -240,6 +242,12 @@ fn evaluate(
         ),
         _ => unreachable!("the reader yields targets of the suite's task"),
     };
+    let timing_method = latency::compare(
+        &outcome.timing,
+        same_model,
+        &mut candidate_values,
+        baseline_values.as_mut().filter(|_| has_baseline),
+    );
     candidate_values.set(MetricId::ModelSizeBytes, sizes[0].map(|s| s as f64));
     if let Some(values) = &mut baseline_values {
         values.set(MetricId::ModelSizeBytes, sizes[1].map(|s| s as f64));
@@ -251,9 +259,11 @@ fn evaluate(
     let _compare_span = tracing::info_span!("compare and gate").entered();
     report.metrics = compare::compare(&metric_ids, &candidate_values, baseline_values.as_ref());
     report.gates = compare::evaluate_gates(gates, &candidate_values, baseline_values.as_ref());
+    compare::mark_gated(&mut report.metrics, &report.gates);
     report.verdict = compare::suite_verdict(&report.gates, has_baseline);
     if let Some(timing) = &mut report.timing {
         timing.batch_size = config.runtime.batch_size;
+        timing.method = Some(timing_method);
     }
     Ok(())
 }
@@ -353,6 +363,7 @@ fn classify(
             .copied()
             .or(baseline_is_candidate.then_some(latencies[0])),
         batch_size: 0,
+        method: None,
     });
     report.classes = Some(ClassReport {
         labels: aligned.classes.clone(),
@@ -421,6 +432,7 @@ fn regress(
         candidate: candidate.latency.summary(),
         baseline: baseline.map(|b| b.latency.summary()),
         batch_size: 0,
+        method: None,
     });
     (candidate_values, baseline_values)
 }

@@ -86,6 +86,11 @@ pub struct RuntimeConfig {
     /// Memory budget for data held whole (NumPy arrays: rows × columns × 8 bytes), in MiB;
     /// a file declaring more is refused before anything is allocated.
     pub max_memory_mb: u64,
+    /// Paired (candidate, baseline) timed runs wanted for the latency comparison; when the
+    /// data has fewer batches, its first batches are run again until this many pairs ran.
+    pub timing_runs: usize,
+    /// Wall-clock cap on those extra timing runs, in milliseconds.
+    pub timing_budget_ms: u64,
 }
 
 /// Default of `runtime.max_memory_mb`.
@@ -98,6 +103,8 @@ impl Default for RuntimeConfig {
             threads: 0,
             batch_size: 256,
             max_memory_mb: DEFAULT_MAX_MEMORY_MB,
+            timing_runs: 200,
+            timing_budget_ms: 2000,
         }
     }
 }
