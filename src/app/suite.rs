@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::baseline::{BaselineModel, BaselineSource};
+use super::data_change::{NewDataRun, evaluate_on_base_data};
 use crate::compare::{self, Verdict};
-use crate::config::{Config, Device, GateSpec, SuiteConfig, Task};
+use crate::config::{Config, DataChangePolicy, Device, GateSpec, SuiteConfig, Task};
 use crate::data::Targets;
 use crate::error::{Error, Result};
 use crate::eval::{self, ModelOutcome, ModelRunner, Predictions};
@@ -24,6 +25,10 @@ pub struct SuitePlan<'a> {
     pub candidate_source: &'a str,
     /// The gates in force (the base's, where the change would loosen them).
     pub gates: Vec<GateSpec>,
+    /// `[baseline] data_change` in force.
+    pub data_change: DataChangePolicy,
+    /// What accepts loosened gates, if anything (old-data gate failures too).
+    pub accepted_by: Option<&'a str>,
 }
 
 pub struct SuiteOutcome {
@@ -57,6 +62,7 @@ pub fn run(
         timing: None,
         notes: Vec::new(),
         signature_diff: None,
+        data_change: None,
         error: None,
         error_location: None,
     };
@@ -67,8 +73,7 @@ pub fn run(
         baseline,
         runtime,
         device,
-        plan.candidate_source,
-        &plan.gates,
+        plan,
         predictions,
         &mut report,
         &mut provider,
@@ -93,15 +98,15 @@ fn evaluate(
     source: &BaselineSource,
     runtime: &Runtime,
     device: Device,
-    candidate_source: &str,
-    gates: &[GateSpec],
+    plan: &SuitePlan<'_>,
     predictions: Option<&mut PredictionsOut>,
     report: &mut SuiteReport,
     provider: &mut Option<ExecutionProvider>,
 ) -> Result<()> {
     let model_path = config.resolve(&suite.model);
     let model_display = suite.model.display().to_string();
-    let candidate = ModelBytes::from_file(&model_path, &model_display, candidate_source)?;
+    let gates = &plan.gates;
+    let candidate = ModelBytes::from_file(&model_path, &model_display, plan.candidate_source)?;
     report.candidate = Some(candidate.identity.clone());
     let mut baseline = match source.model(&model_path, &model_display)? {
         BaselineModel::Found(model) => Some(model),
@@ -190,13 +195,6 @@ fn evaluate(
         features: schema.features.clone(),
         label: schema.label.clone(),
     });
-    if let Some(note) = source.data_change_note(
-        &data_path,
-        &suite.data.path.display().to_string(),
-        outcome.rows,
-    ) {
-        report.notes.push(note);
-    }
     let mut models = outcome.models.into_iter();
     let candidate_out = models.next().expect("the candidate always runs");
     let baseline_out = models.next();
@@ -246,6 +244,25 @@ fn evaluate(
     let _compare_span = tracing::info_span!("compare and gate").entered();
     report.metrics = compare::compare(&metric_ids, &candidate_values, baseline_values.as_ref());
     report.gates = compare::evaluate_gates(gates, &candidate_values, baseline_values.as_ref());
+    // The data changed since the base: both models on the old data too.
+    evaluate_on_base_data(
+        &NewDataRun {
+            source,
+            config,
+            suite,
+            signatures: &signatures,
+            gates,
+            data_change: plan.data_change,
+            accepted_by: plan.accepted_by,
+            metric_ids: &metric_ids,
+            same_model: same_model && has_baseline,
+            rows_now: outcome.rows,
+            candidate_now: &candidate_values,
+            baseline_now: baseline_values.as_ref(),
+        },
+        &mut runners,
+        report,
+    );
     report.verdict = compare::suite_verdict(&report.gates, has_baseline);
     if let Some(timing) = &mut report.timing {
         timing.batch_size = config.runtime.batch_size;
@@ -255,7 +272,7 @@ fn evaluate(
 
 /// Classification metrics for both models, plus per-class tables and paired counts.
 #[allow(clippy::too_many_arguments)]
-fn classify(
+pub(super) fn classify(
     truth: &[u32],
     truth_classes: &[String],
     candidate: ModelOutcome,
@@ -364,7 +381,7 @@ fn classify(
     (candidate_values, values.next())
 }
 
-fn regress(
+pub(super) fn regress(
     truth: &[f64],
     candidate: ModelOutcome,
     baseline: Option<ModelOutcome>,

@@ -6,7 +6,9 @@ mod paired;
 
 use serde::{Deserialize, Serialize};
 
-pub use gate_policy::{GateChange, GateChangeKind, merge_gates, removed_suite};
+pub use gate_policy::{
+    GateChange, GateChangeKind, merge_gates, relaxed_data_change, removed_suite,
+};
 pub use gates::{GateOutcome, GateResult, evaluate_gates};
 pub use paired::sign_test;
 
