@@ -95,7 +95,12 @@ pub(super) fn evaluate_on_base_data(
             Err(e) => return unusable(report, e.to_string()),
         }
     }
-    let outcome = match eval::evaluate(reader, run.config.runtime.batch_size, runners) {
+    // Only the predictions matter here: no timing rounds beyond the pass itself.
+    let no_timing = eval::TimingPlan {
+        rounds: 0,
+        budget: std::time::Duration::ZERO,
+    };
+    let outcome = match eval::evaluate(reader, run.config.runtime.batch_size, &no_timing, runners) {
         Ok(outcome) => outcome,
         Err(e) => return unusable(report, e.to_string()),
     };

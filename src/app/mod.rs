@@ -10,6 +10,7 @@ mod data_change;
 mod diff;
 mod doctor;
 mod gate_plan;
+mod latency;
 mod suite;
 
 use std::path::{Path, PathBuf};

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::baseline::{BaselineModel, BaselineSource};
 use super::data_change::{NewDataRun, evaluate_on_base_data};
+use super::latency;
 use crate::compare::{self, Verdict};
 use crate::config::{Config, DataChangePolicy, Device, GateSpec, SuiteConfig, Task};
 use crate::data::Targets;
@@ -106,6 +107,7 @@ fn evaluate(
     let model_path = config.resolve(&suite.model);
     let model_display = suite.model.display().to_string();
     let gates = &plan.gates;
+    let (data_change, accepted_by) = (plan.data_change, plan.accepted_by);
     let candidate = ModelBytes::from_file(&model_path, &model_display, plan.candidate_source)?;
     report.candidate = Some(candidate.identity.clone());
     let mut baseline = match source.model(&model_path, &model_display)? {
@@ -184,8 +186,9 @@ fn evaluate(
     }
 
     drop(load_span);
+    let plan = latency::plan(&config.runtime);
     let outcome = tracing::info_span!("evaluate")
-        .in_scope(|| eval::evaluate(reader, config.runtime.batch_size, &mut runners))?;
+        .in_scope(|| eval::evaluate(reader, config.runtime.batch_size, &plan, &mut runners))?;
     if outcome.rows == 0 {
         return Err(crate::data::DataError::Empty { path: data_path }.into());
     }
@@ -233,6 +236,12 @@ fn evaluate(
         ),
         _ => unreachable!("the reader yields targets of the suite's task"),
     };
+    let timing_method = latency::compare(
+        &outcome.timing,
+        same_model,
+        &mut candidate_values,
+        baseline_values.as_mut().filter(|_| has_baseline),
+    );
     candidate_values.set(MetricId::ModelSizeBytes, sizes[0].map(|s| s as f64));
     if let Some(values) = &mut baseline_values {
         values.set(MetricId::ModelSizeBytes, sizes[1].map(|s| s as f64));
@@ -252,8 +261,8 @@ fn evaluate(
             suite,
             signatures: &signatures,
             gates,
-            data_change: plan.data_change,
-            accepted_by: plan.accepted_by,
+            data_change,
+            accepted_by,
             metric_ids: &metric_ids,
             same_model: same_model && has_baseline,
             rows_now: outcome.rows,
@@ -263,9 +272,11 @@ fn evaluate(
         &mut runners,
         report,
     );
+    compare::mark_gated(&mut report.metrics, &report.gates);
     report.verdict = compare::suite_verdict(&report.gates, has_baseline);
     if let Some(timing) = &mut report.timing {
         timing.batch_size = config.runtime.batch_size;
+        timing.method = Some(timing_method);
     }
     Ok(())
 }
@@ -365,6 +376,7 @@ pub(super) fn classify(
             .copied()
             .or(baseline_is_candidate.then_some(latencies[0])),
         batch_size: 0,
+        method: None,
     });
     report.classes = Some(ClassReport {
         labels: aligned.classes.clone(),
@@ -433,6 +445,7 @@ pub(super) fn regress(
         candidate: candidate.latency.summary(),
         baseline: baseline.map(|b| b.latency.summary()),
         batch_size: 0,
+        method: None,
     });
     (candidate_values, baseline_values)
 }

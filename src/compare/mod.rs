@@ -3,6 +3,7 @@
 mod gate_policy;
 mod gates;
 mod paired;
+mod timing_gates;
 
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +39,13 @@ pub struct MetricDelta {
     pub change: Change,
     /// Timing metrics vary between runs; a difference may be noise.
     pub noisy: bool,
+    /// Interval of the candidate's value from the paired (interleaved) timing of both models:
+    /// the difference is within noise when it holds the baseline's value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<[f64; 2]>,
+    /// A gate names this metric. Timing rows are coloured better/worse only when gated.
+    #[serde(default)]
+    pub gated: bool,
 }
 
 /// Compares metric values; `baseline` is `None` when there is nothing to compare with.
@@ -77,9 +85,20 @@ pub fn compare(
                 delta_pct,
                 change,
                 noisy: id.is_timing(),
+                interval: candidate
+                    .interval(id)
+                    .filter(|[low, high]| *low > 0.0 && high.is_finite()),
+                gated: false,
             }
         })
         .collect()
+}
+
+/// Marks the metrics a gate names, so reports colour timing rows only when asked to.
+pub fn mark_gated(metrics: &mut [MetricDelta], gates: &[GateResult]) {
+    for m in metrics {
+        m.gated = gates.iter().any(|g| g.metric == m.metric);
+    }
 }
 
 /// The outcome of a suite or of the whole run.
