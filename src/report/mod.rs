@@ -100,6 +100,9 @@ pub struct SuiteReport {
     /// Set when the data file differs at the base revision: both models on the old data too.
     #[serde(default)]
     pub data_change: Option<DataChangeReport>,
+    /// Each input/output change, classified breaking or compatible.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signature_changes: Vec<crate::model::SignatureChange>,
     /// Set when the suite could not be evaluated; then most other fields are empty.
     pub error: Option<String>,
     /// The data file (relative to the config) and line the error is about, for annotations.
