@@ -83,7 +83,12 @@ pub(super) fn evaluate_on_base_data(
     if run.baseline_now.is_none() {
         return; // no baseline model: nothing to compare on either data set
     }
-    let reader = match crate::data::open(&run.suite.data, &base_data.path, run.suite.task) {
+    let reader = match crate::data::open(
+        &run.suite.data,
+        &base_data.path,
+        run.suite.task,
+        &crate::data::Limits::from_config(&run.config.runtime),
+    ) {
         Ok(reader) => reader,
         Err(e) => return unusable(report, e.to_string()),
     };
