@@ -43,6 +43,7 @@ pub fn eval_adhoc(args: &EvalArgs, dir: &Path, options: &CheckOptions) -> Result
             threads: 0,
             batch_size: args.batch_size.max(1),
         },
+        statistics: Default::default(),
         suites: vec![suite],
     };
     let baseline = match &args.baseline {

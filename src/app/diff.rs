@@ -67,6 +67,7 @@ pub fn diff_reports(before: &Path, after: &Path) -> Result<Report> {
             baseline_missing: None,
             classes: None,
             paired: None,
+            flips: None,
             verdict: if suite.error.is_some() {
                 Verdict::Error
             } else {

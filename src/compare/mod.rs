@@ -1,12 +1,17 @@
 //! Baseline vs candidate: per-metric differences, gates and the verdict. Pure maths.
 
+pub mod bootstrap;
+pub mod flips;
 mod gates;
-mod paired;
+mod mcnemar;
+mod poisson;
+pub mod significance;
 
 use serde::{Deserialize, Serialize};
 
 pub use gates::{GateOutcome, GateResult, evaluate_gates};
-pub use paired::sign_test;
+pub use mcnemar::mcnemar_exact;
+pub use significance::DeltaStats;
 
 use crate::metrics::{Direction, MetricId, MetricValues};
 
@@ -34,6 +39,10 @@ pub struct MetricDelta {
     pub change: Change,
     /// Timing metrics vary between runs; a difference may be noise.
     pub noisy: bool,
+    /// Confidence interval, p-value and significance of `delta` (paired statistics), when
+    /// the metric can be resampled and there is a baseline.
+    #[serde(default)]
+    pub stats: Option<DeltaStats>,
 }
 
 /// Compares metric values; `baseline` is `None` when there is nothing to compare with.
@@ -73,6 +82,7 @@ pub fn compare(
                 delta_pct,
                 change,
                 noisy: id.is_timing(),
+                stats: None,
             }
         })
         .collect()
