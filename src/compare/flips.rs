@@ -75,9 +75,9 @@ pub fn regression_flips(truth: &[f64], candidate: &[f64], baseline: &[f64]) -> F
         .collect();
     let example = |&(row, change): &(usize, f64)| FlippedExample {
         row,
-        truth: truth[row].to_string(),
-        baseline: baseline[row].to_string(),
-        candidate: candidate[row].to_string(),
+        truth: shortest(truth[row]),
+        baseline: shortest(baseline[row]),
+        candidate: shortest(candidate[row]),
         error_change: Some(change),
     };
     let largest = |worse: bool| -> Vec<FlippedExample> {
@@ -99,6 +99,16 @@ pub fn regression_flips(truth: &[f64], candidate: &[f64], baseline: &[f64]) -> F
         improved: changes.iter().filter(|(_, d)| *d < 0.0).count() as u64,
         worsened_examples: largest(true),
         improved_examples: largest(false),
+    }
+}
+
+/// Predictions are float32 widened to f64: print them as the float32 they were (`196.10638`,
+/// not `196.10638427734375`).
+fn shortest(v: f64) -> String {
+    if f64::from(v as f32) == v {
+        (v as f32).to_string()
+    } else {
+        v.to_string()
     }
 }
 
