@@ -26,15 +26,28 @@ label = "target"
         ),
     );
     repo.copy(&example("breast-cancer/data/test.csv"), "data/test.csv");
-    repo.copy(&example("breast-cancer/models/baseline.onnx"), "models/model.onnx");
+    repo.copy(
+        &example("breast-cancer/models/baseline.onnx"),
+        "models/model.onnx",
+    );
     repo.commit_all("baseline model");
     let remote = tempfile::tempdir().unwrap();
     let remote_path = remote.path().join("remote.git");
-    repo.git(&["init", "-q", "--bare", "-b", "main", remote_path.to_str().unwrap()]);
+    repo.git(&[
+        "init",
+        "-q",
+        "--bare",
+        "-b",
+        "main",
+        remote_path.to_str().unwrap(),
+    ]);
     repo.git(&["remote", "add", "origin", remote_path.to_str().unwrap()]);
     repo.git(&["push", "-q", "origin", "main"]);
     repo.git(&["checkout", "-q", "-b", "feature"]);
-    repo.copy(&example("breast-cancer/models/candidate.onnx"), "models/model.onnx");
+    repo.copy(
+        &example("breast-cancer/models/candidate.onnx"),
+        "models/model.onnx",
+    );
     repo.commit_all("retrain");
     repo.git(&["push", "-q", "-u", "origin", "feature"]);
     (repo, remote)
@@ -43,7 +56,14 @@ label = "target"
 fn check(repo: &Project, format: &str) -> (Option<i32>, String) {
     let out = repo
         .mlops_ci()
-        .args(["check", "--all", "--base", "origin/main", "--color", "always"])
+        .args([
+            "check",
+            "--all",
+            "--base",
+            "origin/main",
+            "--color",
+            "always",
+        ])
         .args(["--format", format])
         .env_remove("NO_COLOR")
         .output()
@@ -55,12 +75,14 @@ const RED: &str = "\x1b[31m";
 
 #[test]
 fn one_flipped_example_of_171_is_within_noise_not_a_red_regression() {
-    let (repo, _remote) = one_flip_in_171(
-        "\n[[suite.gate]]\nmetric = \"accuracy\"\nmax_regression = 0.01\n",
-    );
+    let (repo, _remote) =
+        one_flip_in_171("\n[[suite.gate]]\nmetric = \"accuracy\"\nmax_regression = 0.01\n");
     let (code, terminal) = check(&repo, "terminal");
     assert_eq!(code, Some(0), "{terminal}");
-    assert!(!terminal.contains(RED), "nothing red in a passing report:\n{terminal}");
+    assert!(
+        !terminal.contains(RED),
+        "nothing red in a passing report:\n{terminal}"
+    );
     assert!(terminal.contains("within noise"), "{terminal}");
     assert!(terminal.contains("McNemar exact p = 1.0000"), "{terminal}");
 
@@ -72,7 +94,10 @@ fn one_flipped_example_of_171_is_within_noise_not_a_red_regression() {
         .lines()
         .find(|l| l.starts_with("| `accuracy`"))
         .unwrap();
-    assert!(accuracy.ends_with("| 1.0000 | within noise |"), "{accuracy}");
+    assert!(
+        accuracy.ends_with("| 1.0000 | within noise |"),
+        "{accuracy}"
+    );
     // The flipped example, with both predictions.
     assert!(
         markdown.contains("<summary>Examples that flipped: 1 worse, 0 better</summary>"),
@@ -82,7 +107,10 @@ fn one_flipped_example_of_171_is_within_noise_not_a_red_regression() {
         .lines()
         .find(|l| l.starts_with("| 117 |"))
         .expect("row 117 flipped");
-    assert_eq!(flipped, "| 117 | `1` | `1` | `0` |", "truth, baseline, candidate");
+    assert_eq!(
+        flipped, "| 117 | `1` | `1` | `0` |",
+        "truth, baseline, candidate"
+    );
 
     let (_, report) = check(&repo, "json");
     let suite = &json(report.as_bytes())["suites"][0];
@@ -174,10 +202,17 @@ fn statistics_settings_change_the_intervals_reproducibly() {
             .find(|m| m["metric"] == "log_loss")
             .unwrap()["stats"]
             .clone();
-        (log_loss["low"].as_f64().unwrap(), log_loss["resamples"].clone())
+        (
+            log_loss["low"].as_f64().unwrap(),
+            log_loss["resamples"].clone(),
+        )
     };
     let a = interval("[statistics]\nseed = 1\n");
-    assert_eq!(a, interval("[statistics]\nseed = 1\n"), "same seed, same interval");
+    assert_eq!(
+        a,
+        interval("[statistics]\nseed = 1\n"),
+        "same seed, same interval"
+    );
     assert_ne!(a.0, interval("[statistics]\nseed = 2\n").0);
     assert_eq!(interval("[statistics]\nresamples = 500\n").1, 500);
 }

@@ -11,7 +11,10 @@ use mlops_ci::metrics::classification::ClassScores;
 use serde_json::Value;
 
 fn vectors() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/stats/vectors.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/stats/vectors.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(path).expect("vectors.json is checked in"))
         .expect("vectors.json is JSON")
 }
@@ -37,6 +40,7 @@ fn bootstrap_resamples_and_intervals_match_sklearn_on_row_copies() {
             resamples: case["resamples"].as_u64().unwrap() as usize,
             seed: case["seed"].as_u64().unwrap(),
             level: case["level"].as_f64().unwrap(),
+            ..BootstrapSettings::default()
         };
         let wanted: Vec<MetricId> = case["metrics"]
             .as_object()
@@ -96,10 +100,17 @@ fn bootstrap_resamples_and_intervals_match_sklearn_on_row_copies() {
                 bootstrap::resample(&examples, &wanted, &settings)
             }
         };
-        assert_eq!(resampled.len(), wanted.len(), "{name}: every metric resampled");
+        assert_eq!(
+            resampled.len(),
+            wanted.len(),
+            "{name}: every metric resampled"
+        );
         for r in &resampled {
             let expected = &case["metrics"][r.metric.name()];
-            let (want_c, want_b) = (floats(&expected["candidate"]), floats(&expected["baseline"]));
+            let (want_c, want_b) = (
+                floats(&expected["candidate"]),
+                floats(&expected["baseline"]),
+            );
             let got_b = r.baseline.as_ref().unwrap();
             assert_eq!(r.candidate.len(), want_c.len(), "{name} {:?}", r.metric);
             for (i, (c, b)) in r.candidate.iter().zip(got_b).enumerate() {
@@ -166,6 +177,7 @@ fn the_95_percent_interval_covers_the_true_delta_about_95_percent_of_the_time() 
         resamples: 1000,
         seed: 99,
         level: 0.95,
+        ..BootstrapSettings::default()
     };
     let mut sim = Sim(2026);
     let mut covered = 0;
@@ -221,6 +233,7 @@ fn the_interval_of_a_per_example_metric_covers_too() {
         resamples: 200,
         seed: 5,
         level: 0.95,
+        ..BootstrapSettings::default()
     };
     let mut sim = Sim(77);
     let mut covered = 0;

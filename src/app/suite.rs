@@ -189,6 +189,7 @@ fn evaluate(
             resamples: config.statistics.resamples,
             seed: config.statistics.seed,
             level: config.statistics.confidence,
+            ..BootstrapSettings::default()
         },
         wanted: metric_ids.clone(),
         // Without a baseline only gates with `confidence` use the resamples.
@@ -232,11 +233,8 @@ fn evaluate(
         .filter(|_| has_baseline)
         .map(|v| v.select(&metric_ids));
     report.metrics = compare::compare(&metric_ids, &candidate_values, baseline_values.as_ref());
-    report.gates = compare::evaluate_gates(
-        &gate_specs,
-        &candidate_values,
-        baseline_values.as_ref(),
-    );
+    report.gates =
+        compare::evaluate_gates(&gate_specs, &candidate_values, baseline_values.as_ref());
     let stats = statistics.result.as_ref();
     significance::apply_confidence(&mut report.gates, &gate_specs, stats);
     if let Some(stats) = stats.filter(|_| has_baseline) {
@@ -339,10 +337,7 @@ fn classify(
     }
     if statistics.needed {
         // Probabilities as the metrics saw them (softmaxed raw scores), kept alive here.
-        let models: Vec<_> = aligned.models[..1]
-            .iter()
-            .chain(baseline_pred)
-            .collect();
+        let models: Vec<_> = aligned.models[..1].iter().chain(baseline_pred).collect();
         let softmaxed: Vec<Option<Vec<f32>>> = models
             .iter()
             .map(|m| {
@@ -408,6 +403,7 @@ fn classify(
     (candidate_values, values.next())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn regress(
     truth: &[f64],
     candidate: ModelOutcome,
@@ -450,9 +446,7 @@ fn regress(
     if statistics.needed {
         let examples = Examples::Regression {
             truth,
-            models: std::iter::once(c.as_slice())
-                .chain(b.as_deref())
-                .collect(),
+            models: std::iter::once(c.as_slice()).chain(b.as_deref()).collect(),
         };
         statistics.run(&examples, truth.len(), report);
     }
@@ -500,7 +494,10 @@ impl StatisticsRequest {
             .filter(|r| r.candidate.len() < self.settings.resamples)
             .map(|r| r.metric.name())
             .collect();
-        if let Some(first) = resampled.iter().find(|r| r.candidate.len() < self.settings.resamples) {
+        if let Some(first) = resampled
+            .iter()
+            .find(|r| r.candidate.len() < self.settings.resamples)
+        {
             report.notes.push(format!(
                 "{} used {} bootstrap resamples instead of {} to keep {rows} examples fast; their intervals are a little less precise",
                 capped.join(", "),

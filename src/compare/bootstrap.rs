@@ -30,6 +30,8 @@ pub struct BootstrapSettings {
     pub seed: u64,
     /// Two-sided level of the intervals shown, e.g. 0.95.
     pub level: f64,
+    /// Cap on resamples × examples for the metrics that need a weight per example.
+    pub example_budget: usize,
 }
 
 impl Default for BootstrapSettings {
@@ -38,6 +40,7 @@ impl Default for BootstrapSettings {
             resamples: 2000,
             seed: DEFAULT_SEED,
             level: 0.95,
+            example_budget: EXAMPLE_WORK_BUDGET,
         }
     }
 }
@@ -45,8 +48,8 @@ impl Default for BootstrapSettings {
 /// The default seed: fixed, so the same inputs give the same report.
 pub const DEFAULT_SEED: u64 = 20_261_128;
 
-/// Example-weight resamples are capped so that resamples × examples stays below this (but at
-/// least [`MIN_EXAMPLE_RESAMPLES`] run): 2,000 resamples up to 100,000 examples, 200 at
+/// By default, example-weight resamples are capped so that resamples × examples stays below
+/// this (but at least [`MIN_EXAMPLE_RESAMPLES`] run): 2,000 resamples up to 100,000 examples, 200 at
 /// 1,000,000. It keeps statistics within a few percent of a 1M-row `check`'s time.
 pub const EXAMPLE_WORK_BUDGET: usize = 200_000_000;
 pub const MIN_EXAMPLE_RESAMPLES: usize = 200;
@@ -140,7 +143,7 @@ pub fn resample(
     let per_example = if plan.has_example_family() {
         settings
             .resamples
-            .min((EXAMPLE_WORK_BUDGET / plan.rows).max(MIN_EXAMPLE_RESAMPLES))
+            .min((settings.example_budget / plan.rows).max(MIN_EXAMPLE_RESAMPLES))
     } else {
         0
     };
@@ -336,7 +339,10 @@ impl<'a> Plan<'a> {
                     let mean = truth.iter().sum::<f64>() / truth.len() as f64;
                     plan.regression = Some(RegressionInputs {
                         centred: truth.iter().map(|y| y - mean).collect(),
-                        inverse_scale: truth.iter().map(|y| 1.0 / y.abs().max(f64::EPSILON)).collect(),
+                        inverse_scale: truth
+                            .iter()
+                            .map(|y| 1.0 / y.abs().max(f64::EPSILON))
+                            .collect(),
                         truth,
                         predicted: models[..plan.models].to_vec(),
                     });
@@ -646,7 +652,11 @@ mod tests {
         out[plan.slot(MetricId::RocAuc).unwrap()] = aucs.iter().sum::<f64>() / aucs.len() as f64;
         for (slot, metric) in plan.metrics.iter().enumerate() {
             let want = expected.values.get(*metric).unwrap();
-            assert!((out[slot] - want).abs() < 1e-12, "{metric:?}: {} vs {want}", out[slot]);
+            assert!(
+                (out[slot] - want).abs() < 1e-12,
+                "{metric:?}: {} vs {want}",
+                out[slot]
+            );
         }
 
         let y = [3.0, -0.5, 2.0, 7.0, 1.0];
@@ -661,7 +671,11 @@ mod tests {
         plan.regression_resample(plan.regression.as_ref().unwrap(), &[1; 5], &mut out);
         for (slot, metric) in plan.metrics.iter().enumerate() {
             let want = expected.get(*metric).unwrap();
-            assert!((out[slot] - want).abs() < 1e-12, "{metric:?}: {} vs {want}", out[slot]);
+            assert!(
+                (out[slot] - want).abs() < 1e-12,
+                "{metric:?}: {} vs {want}",
+                out[slot]
+            );
         }
     }
 
@@ -686,7 +700,11 @@ mod tests {
             classes: 2,
             models: models(),
         };
-        let out = resample(&examples, &[MetricId::Accuracy, MetricId::F1Macro], &settings(300));
+        let out = resample(
+            &examples,
+            &[MetricId::Accuracy, MetricId::F1Macro],
+            &settings(300),
+        );
         assert_eq!(out.len(), 2);
         for r in &out {
             let d = r.sorted_deltas();

@@ -146,7 +146,7 @@ fn log_gamma(x: f64) -> f64 {
         -5.952380952380952e-04,
         8.417508417508418e-04,
         -1.917526917526918e-03,
-        6.410256410256410e-03,
+        6.410_256_410_256_41e-3,
         -2.955065359477124e-02,
         1.796443723688307e-01,
         -1.39243221690590e+00,
@@ -185,7 +185,11 @@ mod tests {
         s.fill_unit_weights(&mut w);
         let n = w.len() as f64;
         let mean = w.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
-        let var = w.iter().map(|&x| (f64::from(x) - mean).powi(2)).sum::<f64>() / n;
+        let var = w
+            .iter()
+            .map(|&x| (f64::from(x) - mean).powi(2))
+            .sum::<f64>()
+            / n;
         assert!((mean - 1.0).abs() < 0.01, "{mean}");
         assert!((var - 1.0).abs() < 0.02, "{var}");
         let zeros = w.iter().filter(|&&x| x == 0).count() as f64 / n;

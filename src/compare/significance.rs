@@ -4,11 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::MetricDelta;
 use super::bootstrap::{Resampled, quantile};
+use super::gates::fmt as fmt_number;
 use super::gates::{GateOutcome, GateResult};
 use super::mcnemar::mcnemar_exact;
-use super::MetricDelta;
-use super::gates::fmt as fmt_number;
 use crate::config::GateSpec;
 use crate::metrics::{Direction, MetricId};
 
@@ -122,19 +122,26 @@ pub fn apply_confidence(
             ));
             continue;
         };
-        let Some(bound) = confidence_bound(resampled, gate.metric, &result.rule, confidence)
-        else {
+        let Some(bound) = confidence_bound(resampled, gate.metric, &result.rule, confidence) else {
             continue;
         };
         result.bound = Some(bound);
-        let pct = if result.rule == "max_regression_pct" { "%" } else { "" };
+        let pct = if result.rule == "max_regression_pct" {
+            "%"
+        } else {
+            ""
+        };
         let held = match result.rule.as_str() {
             "min" => bound >= result.threshold,
             "max" | "max_regression" | "max_regression_pct" => bound <= result.threshold,
             _ => continue,
         };
         let level = format!("{}%", fmt_number(100.0 * confidence));
-        let side = if result.rule == "min" { "upper" } else { "lower" };
+        let side = if result.rule == "min" {
+            "upper"
+        } else {
+            "lower"
+        };
         let what = if result.rule.starts_with("max_regression") {
             "regression"
         } else {
@@ -228,7 +235,11 @@ pub fn detectability_notes(
                         .and_then(|b| b.iter().copied().find(|v| v.is_finite()))
                         .unwrap_or(0.0);
                     if pct {
-                        if baseline == 0.0 { 0.0 } else { 100.0 * own / baseline.abs() }
+                        if baseline == 0.0 {
+                            0.0
+                        } else {
+                            100.0 * own / baseline.abs()
+                        }
                     } else {
                         own
                     }
@@ -262,8 +273,7 @@ fn standard_deviation(values: &[f64]) -> Option<f64> {
         return None;
     }
     let mean = values.iter().sum::<f64>() / values.len() as f64;
-    let var =
-        values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (values.len() - 1) as f64;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (values.len() - 1) as f64;
     Some(var.sqrt())
 }
 
@@ -373,7 +383,12 @@ mod tests {
         let mut results = vec![failed()];
         apply_confidence(&mut results, std::slice::from_ref(&spec), Some(&stats(171)));
         // The lower 95% bound of the regression: -quantile(delta, 0.95) = -0.008 < 0.
-        assert_eq!(results[0].outcome, GateOutcome::Pass, "{}", results[0].reason);
+        assert_eq!(
+            results[0].outcome,
+            GateOutcome::Pass,
+            "{}",
+            results[0].reason
+        );
         assert!(results[0].reason.contains("within noise"));
         assert!((results[0].bound.unwrap() + 0.008).abs() < 1e-9);
 
@@ -394,7 +409,11 @@ mod tests {
         };
         apply_confidence(&mut results, &[spec], Some(&stats));
         assert_eq!(results[0].outcome, GateOutcome::Fail);
-        assert!(results[0].reason.contains("significant at 60%"), "{}", results[0].reason);
+        assert!(
+            results[0].reason.contains("significant at 60%"),
+            "{}",
+            results[0].reason
+        );
     }
 
     #[test]

@@ -294,14 +294,19 @@ impl Config {
             return Err(ConfigError::Invalid {
                 path: self.path.clone(),
                 line: self.line_of(self.source.find("[statistics]").unwrap_or(0)),
-                message: format!("`statistics.confidence = {confidence}` must lie between 0.5 and 1 (exclusive), e.g. 0.95"),
+                message: format!(
+                    "`statistics.confidence = {confidence}` must lie between 0.5 and 1 (exclusive), e.g. 0.95"
+                ),
             });
         }
         if self.statistics.resamples > 100_000 {
             return Err(ConfigError::Invalid {
                 path: self.path.clone(),
                 line: self.line_of(self.source.find("[statistics]").unwrap_or(0)),
-                message: format!("`statistics.resamples = {}` is more than 100000; 2000 (the default) gives stable 95% intervals", self.statistics.resamples),
+                message: format!(
+                    "`statistics.resamples = {}` is more than 100000; 2000 (the default) gives stable 95% intervals",
+                    self.statistics.resamples
+                ),
             });
         }
         for (i, suite) in self.suites.iter().enumerate() {

@@ -119,8 +119,11 @@ pub fn probabilities_of(scores: &ClassScores) -> Option<Vec<f32>> {
         let sum: f64 = row.iter().map(|&v| f64::from(v)).sum();
         row.iter().all(|&v| (0.0..=1.0).contains(&v)) && (sum - 1.0).abs() < 1e-3
     };
-    (!scores.values.chunks_exact(scores.width).all(is_distribution))
-        .then(|| softmax_rows(scores.values, scores.width))
+    (!scores
+        .values
+        .chunks_exact(scores.width)
+        .all(is_distribution))
+    .then(|| softmax_rows(scores.values, scores.width))
 }
 
 /// `-ln p(true class)` of each example, with `p` clipped to `[eps, 1 - eps]` like sklearn (no
@@ -207,7 +210,10 @@ fn softmax_rows(values: &[f32], width: usize) -> Vec<f32> {
 /// The classes roc_auc averages over, each with its score column. Binary: the greater class
 /// of the two in the truth. Several: one-vs-rest over the classes in the truth that have a
 /// score column. `None` when there is nothing to rank.
-pub fn auc_classes(support: &[u64], column_of_class: &[Option<usize>]) -> Option<Vec<(usize, usize)>> {
+pub fn auc_classes(
+    support: &[u64],
+    column_of_class: &[Option<usize>],
+) -> Option<Vec<(usize, usize)>> {
     let in_truth: Vec<usize> = (0..support.len()).filter(|&c| support[c] > 0).collect();
     match in_truth.as_slice() {
         [] | [_] => None,
