@@ -77,8 +77,11 @@ pub enum Command {
     )]
     Eval(EvalArgs),
 
-    /// Compare two saved JSON reports (from `check --format json`).
-    #[command(after_help = "Example:\n  mlops-ci diff yesterday.json today.json")]
+    /// Compare two saved JSON reports (from `check --format json`) and re-evaluate the gates
+    /// of the config (`--config`, else mlops-ci.toml in the directory, if any).
+    #[command(
+        after_help = "Examples:\n  mlops-ci diff yesterday.json today.json\n  mlops-ci --config mlops-ci.toml diff yesterday.json today.json\n\nExit status: 0 every gate passed, or no gate was evaluated (verdict `no_gates`: no config,\nor its suites have no gates); 1 a gate failed; 2 error."
+    )]
     Diff(DiffArgs),
 
     /// Which suites a change affects, and why; loads no model and reads no data.
@@ -116,9 +119,24 @@ pub struct OutputArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Baseline git revision (overrides `baseline.ref` and the automatic merge-base).
+    /// Baseline git revision (overrides `baseline.ref` and the baseline rule: the branch the
+    /// change merges into, as it is now).
     #[arg(long, value_name = "REV")]
     pub base: Option<String>,
+
+    /// How the hook or `ci` chose `--base`, for the report (set by mlops-ci itself).
+    #[arg(long, value_name = "TEXT", hide = true, requires = "base")]
+    pub base_label: Option<String>,
+
+    /// What the candidate is when it is not the working tree (set by the pre-push hook for a
+    /// pushed commit checked out in a temporary directory).
+    #[arg(long, value_name = "TEXT", hide = true)]
+    pub candidate_label: Option<String>,
+
+    /// Apply this change's gates even where it loosens the base revision's (a lower `min`,
+    /// a removed gate...). The report says the loosened gates were accepted, and by what.
+    #[arg(long)]
+    pub accept_gate_changes: bool,
 
     /// Run only this suite (repeatable), whether or not a change affects it.
     #[arg(long = "suite", value_name = "NAME")]
@@ -152,7 +170,7 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct DetectArgs {
-    /// Base git revision (overrides `baseline.ref` and the automatic merge-base).
+    /// Base git revision (overrides `baseline.ref` and the baseline rule).
     #[arg(long, value_name = "REV")]
     pub base: Option<String>,
 

@@ -9,7 +9,7 @@ use mlops_ci::cli::{
 };
 use mlops_ci::detect;
 use mlops_ci::error::{Error, Result};
-use mlops_ci::git::Repo;
+use mlops_ci::git::{BaseQuery, Repo};
 use mlops_ci::hook::{self, HookError, HookKind, HookRun};
 use mlops_ci::publish;
 use mlops_ci::report::{self, Format, RenderOptions, Report};
@@ -59,7 +59,7 @@ fn run(cli: &Cli) -> Result<u8> {
         Command::Check(args) if !args.github => {
             let config = app::load_config(&cli.dir, cli.config.as_deref())?;
             let options = check_options(args, runtime_options);
-            let selection = app::select_suites(&config, args, args.base.as_deref())?;
+            let selection = app::select_suites(&config, args, &options)?;
             // Nothing affected: one line, and neither ONNX Runtime nor data is loaded.
             let terminal_only =
                 args.output.output.is_none() && args.output.format == Format::Terminal;
@@ -87,7 +87,13 @@ fn run(cli: &Cli) -> Result<u8> {
         }
         Command::Detect(args) => {
             let config = app::load_config(&cli.dir, cli.config.as_deref())?;
-            let detection = detect::detect(&config, args.base.as_deref())?;
+            let detection = detect::detect(
+                &config,
+                &BaseQuery {
+                    flag: args.base.as_deref(),
+                    ..BaseQuery::default()
+                },
+            )?;
             if args.github_output {
                 detect::write_github_output(&detection)?;
             }
@@ -110,8 +116,19 @@ fn run(cli: &Cli) -> Result<u8> {
             emit(&report, &args.output, color)
         }
         Command::Diff(args) => {
-            let report =
-                app::diff_reports(&cli.dir.join(&args.before), &cli.dir.join(&args.after))?;
+            // `--config`, else the directory's config when there is one; none evaluates no gate.
+            let config = match &cli.config {
+                Some(_) => Some(app::load_config(&cli.dir, cli.config.as_deref())?),
+                None if cli.dir.join(mlops_ci::config::CONFIG_FILE_NAME).is_file() => {
+                    Some(app::load_config(&cli.dir, None)?)
+                }
+                None => None,
+            };
+            let report = app::diff_reports(
+                &cli.dir.join(&args.before),
+                &cli.dir.join(&args.after),
+                config.as_ref(),
+            )?;
             emit(&report, &args.output, color)
         }
         Command::Doctor => {
@@ -211,6 +228,11 @@ fn run_hook(cli: &Cli, command: &HookCommand) -> Result<u8> {
 fn check_options(args: &mlops_ci::cli::CheckArgs, runtime: RuntimeOptions) -> CheckOptions {
     CheckOptions {
         base: args.base.clone(),
+        base_label: args.base_label.clone(),
+        candidate_label: args.candidate_label.clone(),
+        accept_gate_changes: args
+            .accept_gate_changes
+            .then(|| "--accept-gate-changes".to_owned()),
         suites: args.suites.clone(),
         device: args.device,
         runtime,

@@ -2,6 +2,7 @@
 
 mod support;
 
+use predicates::prelude::*;
 use predicates::str::contains;
 use support::*;
 
@@ -162,7 +163,7 @@ fn an_uncommitted_change_on_main_is_compared_with_head() {
     repo.copy(&example("iris/models/candidate.onnx"), "models/model.onnx");
     check_in(repo.path())
         .code(1)
-        .stdout(contains("merge-base of HEAD with `main`"));
+        .stdout(contains("baseline: `main` (the local default branch"));
 }
 
 #[test]
@@ -346,7 +347,7 @@ fn eval_and_diff_work_without_config_or_git() {
             .arg(&data)
             .assert()
             .code(0)
-            .stdout(contains("NO BASELINE"));
+            .stdout(contains("NO GATES"));
     }
     let read = |name: &str| json(&std::fs::read(dir.path().join(name)).unwrap());
     let (before, after) = (read("before.json"), read("after.json"));
@@ -397,7 +398,8 @@ fn eval_and_diff_work_without_config_or_git() {
         .assert()
         .code(0)
         .stdout(contains("rmse"))
-        .stdout(contains("PASS"));
+        .stdout(contains("NO GATES: no gates configured for candidate"))
+        .stdout(contains("PASS").not());
 }
 
 #[test]
@@ -431,7 +433,7 @@ fn user_templates_override_the_built_in_ones() {
 #[test]
 fn a_changed_model_signature_is_shown_as_a_diff() {
     let dir = tempfile::tempdir().unwrap();
-    let config = "[baseline]\npath = \"b.onnx\"\n\n[[suite]]\nname = \"net\"\nmodel = \"m.onnx\"\ntask = \"classification\"\n[suite.data]\npath = \"d.csv\"\nlabel = \"label\"\n";
+    let config = "[baseline]\npath = \"b.onnx\"\n\n[[suite]]\nname = \"net\"\nmodel = \"m.onnx\"\ntask = \"classification\"\n[suite.data]\npath = \"d.csv\"\nlabel = \"label\"\n[[suite.gate]]\nmetric = \"accuracy\"\nmin = 0.0\n";
     std::fs::write(dir.path().join("mlops-ci.toml"), config).unwrap();
     std::os::unix::fs::symlink(
         fixture("models/scores_only.onnx"),

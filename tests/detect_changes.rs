@@ -30,7 +30,7 @@ metric = "accuracy"
 min = 0.8
 "#;
 
-/// Two suites committed on `main`, then a `feature` branch: the base is the merge-base.
+/// Two suites committed on `main`, then a `feature` branch: the base is `main`.
 fn project(sandbox: &Sandbox) -> TestRepo {
     let repo = sandbox.repo("project");
     repo.write("mlops-ci.toml", CONFIG);
@@ -94,7 +94,7 @@ fn a_committed_model_change_affects_only_its_suite() {
         json["base"]["how"]
             .as_str()
             .unwrap()
-            .contains("merge-base of HEAD with `main`"),
+            .starts_with("`main` (the local default branch"),
         "{json:#}"
     );
 }

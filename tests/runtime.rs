@@ -79,3 +79,72 @@ fn an_unavailable_gpu_device_is_an_error_not_a_silent_fallback() {
         .stdout(contains("device = \"cuda\" was asked for, but"))
         .stdout(contains("runtime.device = \"cpu\""));
 }
+
+#[test]
+fn auto_without_a_gpu_runs_on_the_cpu_and_the_report_says_why() {
+    let output = mlops_ci()
+        .args([
+            "check", "--all", "--device", "auto", "--format", "json", "-C",
+        ])
+        .arg(example("iris"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "iris's candidate fails its gates"
+    );
+    let report = json(&output.stdout);
+    let runtime = &report["runtime"];
+    assert_eq!(runtime["execution_provider"], "cpu");
+    assert_eq!(runtime["device_requested"], "auto");
+    assert!(runtime["gpu"].is_null());
+    let note = runtime["device_note"].as_str().unwrap();
+    assert!(
+        note.contains("no CUDA execution provider") && note.contains("runtime install --gpu"),
+        "{note}"
+    );
+}
+
+/// The GPU build of ONNX Runtime on a machine without an NVIDIA driver: the error names the
+/// driver library, and `auto` notes the fallback. Needs the onnxruntime-gpu libraries, which CI
+/// does not download (256 MB): point MLOPS_CI_TEST_ORT_GPU_LIB at `libonnxruntime.so.1.31.1`
+/// unpacked from the wheel.
+#[test]
+fn the_gpu_build_without_a_driver_names_what_is_missing() {
+    let Some(gpu_lib) = std::env::var_os("MLOPS_CI_TEST_ORT_GPU_LIB") else {
+        eprintln!("skipped: MLOPS_CI_TEST_ORT_GPU_LIB is not set");
+        return;
+    };
+    if std::path::Path::new("/proc/driver/nvidia/version").exists() {
+        eprintln!("skipped: this machine has an NVIDIA driver");
+        return;
+    }
+    mlops_ci()
+        .env("MLOPS_CI_ORT_LIB", &gpu_lib)
+        .args(["check", "--all", "--device", "cuda", "-C"])
+        .arg(example("iris"))
+        .assert()
+        .code(2)
+        .stdout(contains("device = \"cuda\" was asked for, but the NVIDIA driver's libcuda.so.1 cannot be loaded"));
+    let output = mlops_ci()
+        .env("MLOPS_CI_ORT_LIB", &gpu_lib)
+        .args(["check", "--all", "--format", "json", "-C"])
+        .arg(example("iris"))
+        .output()
+        .unwrap();
+    let report = json(&output.stdout);
+    assert_eq!(report["runtime"]["execution_provider"], "cpu");
+    assert!(
+        report["runtime"]["device_note"]
+            .as_str()
+            .unwrap()
+            .contains("libcuda.so.1")
+    );
+    let notes = report["suites"][0]["notes"].to_string();
+    assert_eq!(
+        notes.matches("cuda execution provider unavailable").count(),
+        1,
+        "{notes}"
+    );
+}

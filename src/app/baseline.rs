@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::git::{BaseRevision, Repo};
+use crate::git::{BaseQuery, BaseRevision, Repo};
 use crate::model::ModelBytes;
 use crate::report::BaselineInfo;
 
@@ -32,7 +32,11 @@ pub enum BaselineModel {
 }
 
 impl BaselineSource {
-    pub fn resolve(config: &Config, flag: Option<&str>) -> Result<BaselineSource> {
+    pub fn resolve(
+        config: &Config,
+        flag: Option<&str>,
+        flag_label: Option<&str>,
+    ) -> Result<BaselineSource> {
         if flag.is_none()
             && let Some(path) = &config.baseline.path
         {
@@ -49,11 +53,16 @@ impl BaselineSource {
                 ),
             });
         };
-        let explicit = flag.or(config.baseline.git_ref.as_deref());
-        Ok(match repo.resolve_base(explicit)? {
+        let query = BaseQuery {
+            flag,
+            flag_label,
+            configured: config.baseline.git_ref.as_deref(),
+            ..BaseQuery::default()
+        };
+        Ok(match repo.resolve_base(&query)? {
             Some(base) => BaselineSource::Git { repo: Box::new(repo), base },
             None => BaselineSource::None {
-                reason: "no base revision: the repository has no commits yet, or no upstream, `origin/HEAD`, `main` or `master` to compare with (use --base REV)"
+                reason: "no base revision: the repository has no commits yet, and no `origin/HEAD`, `origin/main`, `main` or `master` to compare with (use --base REV)"
                     .to_owned(),
             },
         })

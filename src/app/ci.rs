@@ -8,7 +8,7 @@ use super::{CheckOptions, SuiteSelection, check, load_config};
 use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::git::Repo;
+use crate::git::{BaseQuery, Repo};
 use crate::publish::{self, FailedGate, FileProblem, PublishRequest};
 use crate::report::{self, Format, RenderOptions, Report};
 
@@ -34,12 +34,15 @@ pub fn run_ci(
     let outcome = (|| -> Result<(Report, PublishRequest)> {
         let config = load_config(dir, config_file)?;
         let repo = Repo::discover(&config.root);
-        // On a pull request, the baseline is the base branch as GitHub merged it.
-        options.base = args
-            .base
-            .clone()
-            .or_else(|| repo.as_ref().and_then(|r| ctx.baseline_revision(&r.repo)));
-        let selection = select_suites(&config, args, options.base.as_deref())?;
+        // On a pull request, the baseline is the base branch as it is now (as GitHub merged
+        // it into the test-merge commit).
+        if args.base.is_none()
+            && let Some(found) = repo.as_ref().and_then(|r| ctx.baseline_revision(&r.repo))
+        {
+            options.base = Some(found.commit);
+            options.base_label = Some(found.how);
+        }
+        let selection = select_suites(&config, args, &options)?;
         let report = check(&config, selection, &options)?;
         let request = publish_request(
             &report,
@@ -83,13 +86,18 @@ pub fn run_ci(
 pub fn select_suites(
     config: &Config,
     args: &CheckArgs,
-    base: Option<&str>,
+    options: &CheckOptions,
 ) -> Result<SuiteSelection> {
     if args.all || !args.suites.is_empty() {
         return Ok(SuiteSelection::all(config));
     }
+    let query = BaseQuery {
+        flag: options.base.as_deref(),
+        flag_label: options.base_label.as_deref(),
+        ..BaseQuery::default()
+    };
     Ok(SuiteSelection::affected(&crate::detect::detect(
-        config, base,
+        config, &query,
     )?))
 }
 
@@ -120,6 +128,7 @@ fn publish_request(
     let verdict = match report.verdict {
         crate::compare::Verdict::Pass => publish::Verdict::Pass,
         crate::compare::Verdict::NoBaseline => publish::Verdict::NoBaseline,
+        crate::compare::Verdict::NoGates => publish::Verdict::NoGates,
         crate::compare::Verdict::Fail => publish::Verdict::Fail,
         crate::compare::Verdict::Error => publish::Verdict::Error,
     };

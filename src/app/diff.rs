@@ -1,8 +1,11 @@
-//! `mlops-ci diff A.json B.json`: compare the candidate metrics of two saved reports.
+//! `mlops-ci diff A.json B.json`: compare the candidate metrics of two saved reports, and
+//! re-evaluate the gates of a config on them. Without gates the verdict is `no_gates`, never
+//! a pass; nothing is run, so the report has no runtime.
 
 use std::path::Path;
 
 use crate::compare::{self, Verdict};
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::metrics::{MetricId, MetricValues};
 use crate::report::{BaselineInfo, Report, SCHEMA_VERSION, SkippedSuite, SuiteReport};
@@ -37,7 +40,9 @@ fn candidate_values(suite: &SuiteReport) -> MetricValues {
     values
 }
 
-pub fn diff_reports(before: &Path, after: &Path) -> Result<Report> {
+/// `config`: whose gates to re-evaluate (`--config`, or the one in the directory); `None`
+/// evaluates none.
+pub fn diff_reports(before: &Path, after: &Path, config: Option<&Config>) -> Result<Report> {
     let old = read(before)?;
     let new = read(after)?;
     let mut suites = Vec::new();
@@ -55,24 +60,30 @@ pub fn diff_reports(before: &Path, after: &Path) -> Result<Report> {
             .iter()
             .filter_map(|m| MetricId::from_name(&m.metric))
             .collect();
-        let metrics = compare::compare(
-            &ids,
-            &candidate_values(suite),
-            Some(&candidate_values(previous)),
-        );
+        let (now, then) = (candidate_values(suite), candidate_values(previous));
+        let metrics = compare::compare(&ids, &now, Some(&then));
+        let specs = config
+            .and_then(|c| Some(c.suite(&suite.name)?.gate_specs(c)))
+            .unwrap_or_default();
+        let mut gates = compare::evaluate_gates(&specs, &now, Some(&then));
+        // Saved reports keep no resamples: a gate's `confidence` cannot apply, and says so.
+        compare::significance::apply_confidence(&mut gates, &specs, None);
+        let verdict = if suite.error.is_some() || previous.error.is_some() {
+            Verdict::Error
+        } else if gates.is_empty() {
+            Verdict::NoGates
+        } else {
+            compare::suite_verdict(&gates, true)
+        };
         suites.push(SuiteReport {
             metrics,
-            gates: Vec::new(),
+            gates,
             baseline: previous.candidate.clone(),
             baseline_missing: None,
             classes: None,
             paired: None,
             flips: None,
-            verdict: if suite.error.is_some() {
-                Verdict::Error
-            } else {
-                Verdict::Pass
-            },
+            verdict,
             ..suite.clone()
         });
     }
@@ -84,22 +95,34 @@ pub fn diff_reports(before: &Path, after: &Path) -> Result<Report> {
             });
         }
     }
+    let gates_note = match config {
+        Some(c) => format!(
+            "the gates of {} were evaluated on the saved metrics, the later report's against the earlier's",
+            c.path.display()
+        ),
+        None => "no config was given (--config) or found, so no gate was evaluated".to_owned(),
+    };
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-        verdict: Verdict::combine(suites.iter().map(|s| s.verdict)),
-        config: new.config.clone(),
+        verdict: if suites.is_empty() {
+            Verdict::NoGates
+        } else {
+            Verdict::combine(suites.iter().map(|s| s.verdict))
+        },
+        config: config.map_or_else(|| new.config.clone(), |c| c.path.display().to_string()),
         baseline: BaselineInfo {
             kind: "file".into(),
             revision: None,
             commit: None,
             description: format!("saved report {}", before.display()),
         },
-        runtime: new.runtime.clone(),
+        // Nothing ran here: the saved reports' runtimes say what computed their numbers.
+        runtime: None,
         suites,
         skipped,
         notes: vec![format!(
-            "compares the candidate metrics of {} with those of {}; gates are not re-evaluated",
+            "compares the candidate metrics of {} with those of {}; {gates_note}",
             after.display(),
             before.display()
         )],

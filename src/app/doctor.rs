@@ -29,10 +29,22 @@ pub fn doctor(dir: &Path, options: &RuntimeOptions) -> String {
                         "providers    {} (compiled into this build)",
                         providers.join(", ")
                     );
-                    let auto = if providers.contains(&"tensorrt") || providers.contains(&"cuda") {
-                        "device = auto tries tensorrt, then cuda, and says in the report if it fell back to cpu"
+                    let auto = if providers.contains(&"cuda") {
+                        match runtime.prepare_cuda() {
+                            Ok(setup) => {
+                                let _ = writeln!(out, "gpu          {}", setup.gpu.summary());
+                                for lib in &setup.loaded {
+                                    let _ = writeln!(out, "cuda lib     {}", lib.display());
+                                }
+                                for note in &setup.notes {
+                                    let _ = writeln!(out, "cuda note    {note}");
+                                }
+                                "device = auto uses cuda (tensorrt only when asked)".to_owned()
+                            }
+                            Err(e) => format!("device = auto will run on cpu: {e}"),
+                        }
                     } else {
-                        "device = auto will run on cpu (no GPU execution provider in this build; `mlops-ci runtime install --gpu`)"
+                        "device = auto will run on cpu (no CUDA execution provider in this build; `mlops-ci runtime install --gpu`)".to_owned()
                     };
                     let _ = writeln!(out, "device       {auto}");
                 }
@@ -48,11 +60,11 @@ pub fn doctor(dir: &Path, options: &RuntimeOptions) -> String {
     let gpu = Path::new("/proc/driver/nvidia/version").exists() || which("nvidia-smi");
     let _ = writeln!(
         out,
-        "gpu          {}",
+        "nvidia       {}",
         if gpu {
-            "NVIDIA driver present"
+            "driver present"
         } else {
-            "none detected"
+            "no NVIDIA driver detected"
         }
     );
     match crate::git::Repo::discover(dir) {
@@ -62,7 +74,7 @@ pub fn doctor(dir: &Path, options: &RuntimeOptions) -> String {
                 "git          repository at {}",
                 repo.workdir().display()
             );
-            match repo.resolve_base(None) {
+            match repo.resolve_base(&crate::git::BaseQuery::default()) {
                 Ok(Some(base)) => {
                     let _ = writeln!(out, "baseline     {}", base.how);
                 }

@@ -23,13 +23,19 @@ use crate::compare::Verdict;
 use crate::config::{Config, Device, SuiteConfig};
 use crate::error::Result;
 use crate::report::{Report, SCHEMA_VERSION, SkippedSuite};
-use crate::runtime::{Runtime, RuntimeInfo, RuntimeOptions};
+use crate::runtime::{ExecutionProvider, Runtime, RuntimeInfo, RuntimeOptions};
 
 /// What `check` was asked to do, beyond the config file.
 #[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
     /// `--base REV`: overrides `baseline.ref` and the automatic choice.
     pub base: Option<String>,
+    /// How `base` was chosen, when mlops-ci chose it (the hook, `ci`); else "given by --base".
+    pub base_label: Option<String>,
+    /// What the candidate is, when not the working tree (a pushed commit).
+    pub candidate_label: Option<String>,
+    /// Set when loosened gates are accepted: by what (`--accept-gate-changes`, a PR label).
+    pub accept_gate_changes: Option<String>,
     /// `--suite NAME`: only these suites.
     pub suites: Vec<String>,
     /// `--device`: overrides `runtime.device`.
@@ -104,7 +110,11 @@ pub fn check(config: &Config, selection: SuiteSelection, options: &CheckOptions)
         .filter(|s| options.suites.is_empty() || options.suites.iter().any(|n| n == s.name()))
         .collect();
 
-    let baseline = BaselineSource::resolve(config, options.base.as_deref())?;
+    let baseline = BaselineSource::resolve(
+        config,
+        options.base.as_deref(),
+        options.base_label.as_deref(),
+    )?;
     let mut report = run_suites(config, &selected, &baseline, options)?;
     report.skipped = selection.skipped;
     Ok(report)
@@ -147,6 +157,7 @@ pub fn run_suites(
             baseline,
             &runtime,
             device,
+            options.candidate_label.as_deref().unwrap_or("working tree"),
             predictions.as_mut(),
         );
         provider = provider.or(outcome.provider);
@@ -158,7 +169,19 @@ pub fn run_suites(
         found_via: runtime.library.source.to_string(),
         execution_provider: provider.map_or("none", |p| p.name()).to_owned(),
         device_requested: device.to_string(),
+        gpu: provider
+            .filter(|p| p.is_gpu())
+            .and_then(|_| runtime.cuda_setup())
+            .map(|setup| setup.gpu.clone()),
+        device_note: (device == Device::Auto && provider == Some(ExecutionProvider::Cpu))
+            .then(|| runtime.why_not_cuda()),
     });
+    if let Some(setup) = runtime
+        .cuda_setup()
+        .filter(|_| provider.is_some_and(|p| p.is_gpu()))
+    {
+        report.notes.extend(setup.notes.iter().cloned());
+    }
     report.verdict = Verdict::combine(report.suites.iter().map(|s| s.verdict));
     if let (Some(path), Some(predictions)) = (&options.predictions, predictions) {
         predictions.write(path)?;

@@ -31,6 +31,7 @@ pub fn run(
     baseline: &BaselineSource,
     runtime: &Runtime,
     device: Device,
+    candidate_source: &str,
     predictions: Option<&mut PredictionsOut>,
 ) -> SuiteOutcome {
     let mut report = SuiteReport {
@@ -59,6 +60,7 @@ pub fn run(
         baseline,
         runtime,
         device,
+        candidate_source,
         predictions,
         &mut report,
         &mut provider,
@@ -83,13 +85,14 @@ fn evaluate(
     source: &BaselineSource,
     runtime: &Runtime,
     device: Device,
+    candidate_source: &str,
     predictions: Option<&mut PredictionsOut>,
     report: &mut SuiteReport,
     provider: &mut Option<ExecutionProvider>,
 ) -> Result<()> {
     let model_path = config.resolve(&suite.model);
     let model_display = suite.model.display().to_string();
-    let candidate = ModelBytes::from_file(&model_path, &model_display, "working tree")?;
+    let candidate = ModelBytes::from_file(&model_path, &model_display, candidate_source)?;
     report.candidate = Some(candidate.identity.clone());
     let mut baseline = match source.model(&model_path, &model_display)? {
         BaselineModel::Found(model) => Some(model),
@@ -129,7 +132,12 @@ fn evaluate(
             config.runtime.threads,
         )?;
         *provider = provider.or(Some(used));
-        report.notes.extend(notes);
+        for note in notes {
+            // Both models fall back for the same reason: say it once.
+            if !report.notes.contains(&note) {
+                report.notes.push(note);
+            }
+        }
         let signature = Signature::from_session(&session);
         let bound = bind(&signature, &schema.features, suite.task, &suite.io, &label);
         signatures.push(signature);

@@ -96,6 +96,9 @@ pub enum Verdict {
     Pass,
     /// No baseline to compare with; only absolute gates were checked, and they passed.
     NoBaseline,
+    /// No gate was configured or evaluated, so nothing was checked: never shown as a pass.
+    /// Ranked above `NoBaseline` because it says less about the model.
+    NoGates,
     /// At least one gate failed.
     Fail,
     /// The suite could not be evaluated.
@@ -103,10 +106,10 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// Exit status: 0 pass or no baseline, 1 a gate failed, 2 error.
+    /// Exit status: 0 pass, no baseline or no gates, 1 a gate failed, 2 error.
     pub fn exit_code(self) -> u8 {
         match self {
-            Verdict::Pass | Verdict::NoBaseline => 0,
+            Verdict::Pass | Verdict::NoBaseline | Verdict::NoGates => 0,
             Verdict::Fail => 1,
             Verdict::Error => 2,
         }
@@ -121,16 +124,20 @@ impl Verdict {
         match self {
             Verdict::Pass => "pass",
             Verdict::NoBaseline => "no_baseline",
+            Verdict::NoGates => "no_gates",
             Verdict::Fail => "fail",
             Verdict::Error => "error",
         }
     }
 }
 
-/// A suite's verdict from its gate results.
+/// A suite's verdict from its gate results. A suite without gates checked nothing: it says
+/// so (`NoGates`) rather than passing, whatever its metrics did.
 pub fn suite_verdict(gates: &[GateResult], has_baseline: bool) -> Verdict {
     if gates.iter().any(|g| g.outcome == GateOutcome::Fail) {
         Verdict::Fail
+    } else if gates.is_empty() {
+        Verdict::NoGates
     } else if !has_baseline {
         Verdict::NoBaseline
     } else {
@@ -162,6 +169,21 @@ mod tests {
         let d = compare(&ids, &b, Some(&c));
         assert_eq!(d[0].change, Change::Better);
         assert_eq!(d[1].change, Change::Better);
+    }
+
+    #[test]
+    fn a_suite_without_gates_is_not_a_pass() {
+        assert_eq!(suite_verdict(&[], true), Verdict::NoGates);
+        assert_eq!(suite_verdict(&[], false), Verdict::NoGates);
+        assert_eq!(Verdict::NoGates.exit_code(), 0);
+        assert_eq!(
+            Verdict::combine([Verdict::Pass, Verdict::NoGates]),
+            Verdict::NoGates
+        );
+        assert_eq!(
+            Verdict::combine([Verdict::NoGates, Verdict::Fail]),
+            Verdict::Fail
+        );
     }
 
     #[test]

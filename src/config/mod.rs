@@ -93,7 +93,7 @@ impl Default for StatisticsConfig {
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Device {
-    /// The best available: TensorRT, then CUDA, then CPU; the report says which.
+    /// CUDA when its provider really initialises, else the CPU; the report says which and why.
     #[default]
     Auto,
     Cpu,

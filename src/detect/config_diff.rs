@@ -30,7 +30,7 @@ pub(crate) fn reasons(
         return Ok(Vec::new());
     };
     let everyone = |message: String| Ok(vec![(None, config_reason(&config_path, message))]);
-    let Some((old_bytes, _)) = repo.read_at(base.commit, &config.path)? else {
+    let Some((old_bytes, _)) = repo.read_at(base.fork_point, &config.path)? else {
         return everyone(format!("`{config_path}` is new since `{}`", base.revision));
     };
     let new_text = match repo.read_side(change, true) {

@@ -19,7 +19,8 @@ use suite_paths::SuitePaths;
 use crate::config::Config;
 use crate::error::Result;
 use crate::git::{
-    BaseRevision, Candidate, Change, ChangeKind, ChangeOrigin, ChangeSet, PathScope, Repo,
+    BaseQuery, BaseRevision, Candidate, Change, ChangeKind, ChangeOrigin, ChangeSet, PathScope,
+    Repo,
 };
 
 /// Errors of change detection itself (git and config errors keep their own types).
@@ -61,8 +62,27 @@ pub struct Detection {
 #[derive(Debug, Clone, Serialize)]
 pub struct BaseSummary {
     pub revision: String,
+    /// The base branch's tip (what the models are compared with).
     pub commit: String,
+    /// Where the change forked from it: changes are counted from here.
+    pub fork_point: String,
     pub how: String,
+}
+
+impl BaseSummary {
+    /// " since `origin/main` (abc1234567)", or the fork point when the base moved on since.
+    fn since(&self) -> String {
+        let short = |id: &str| id[..id.len().min(10)].to_owned();
+        if self.fork_point == self.commit {
+            format!(" since `{}` ({})", self.revision, short(&self.commit))
+        } else {
+            format!(
+                " since the fork point with `{}` ({})",
+                self.revision,
+                short(&self.fork_point)
+            )
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -108,9 +128,8 @@ impl Detection {
     pub fn skip_reason(&self) -> String {
         match &self.base {
             Some(base) => format!(
-                "not affected: no change to its model, data, watched paths or settings since `{}` ({})",
-                base.revision,
-                &base.commit[..base.commit.len().min(10)]
+                "not affected: no change to its model, data, watched paths or settings{}",
+                base.since()
             ),
             None => "not affected".to_owned(),
         }
@@ -121,13 +140,7 @@ impl Detection {
         let since = self
             .base
             .as_ref()
-            .map(|b| {
-                format!(
-                    " since `{}` ({})",
-                    b.revision,
-                    &b.commit[..b.commit.len().min(10)]
-                )
-            })
+            .map(BaseSummary::since)
             .unwrap_or_default();
         format!(
             "mlops-ci: nothing to check: no suite is affected by the {} changed file(s){since}; `--all` runs every suite",
@@ -136,17 +149,20 @@ impl Detection {
     }
 }
 
-/// Detects the suites the working tree's changes affect. `base_flag` (`--base`) overrides
-/// `baseline.ref`, which overrides the automatic choice (PR base, upstream, default branch).
-pub fn detect(config: &Config, base_flag: Option<&str>) -> Result<Detection> {
+/// Detects the suites the working tree's changes affect, against the base the baseline rule
+/// picks (`query.configured` defaults to `baseline.ref`).
+pub fn detect(config: &Config, query: &BaseQuery<'_>) -> Result<Detection> {
     let Some(repo) = Repo::discover(&config.root) else {
         return Ok(everything(
             config,
             &format!("{} is not in a git repository", config.root.display()),
         ));
     };
-    let explicit = base_flag.or(config.baseline.git_ref.as_deref());
-    let base = repo.resolve_base(explicit)?;
+    let query = BaseQuery {
+        configured: query.configured.or(config.baseline.git_ref.as_deref()),
+        ..query.clone()
+    };
+    let base = repo.resolve_base(&query)?;
     detect_in(&repo, config, base.as_ref(), Candidate::WorkingTree)
 }
 
@@ -160,17 +176,18 @@ pub fn detect_in(
     let Some(base) = base else {
         return Ok(everything(
             config,
-            "there is no base revision to compare with (no commits yet, or no upstream, `origin/HEAD`, `main` or `master`; use --base REV)",
+            "there is no base revision to compare with (no commits yet, and no `origin/HEAD`, `origin/main`, `main` or `master`; use --base REV)",
         ));
     };
     let summary = BaseSummary {
         revision: base.revision.clone(),
         commit: base.commit.to_string(),
+        fork_point: base.fork_point.to_string(),
         how: base.how.clone(),
     };
     let suites = SuitePaths::for_config(repo, config)?;
     let scope = working_tree_scope(&suites);
-    let changes = repo.changes(Some(base.commit), candidate, &scope)?;
+    let changes = repo.changes(Some(base.fork_point), candidate, &scope)?;
     let config_reasons = config_diff::reasons(repo, config, base, &changes)?;
     let dvc_changes = dvc_outputs(repo, &changes);
 

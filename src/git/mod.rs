@@ -9,7 +9,7 @@ mod tree_walk;
 
 use std::path::{Path, PathBuf};
 
-pub use base::{BaseRevision, short};
+pub use base::{BaseQuery, BaseRevision, short};
 pub use changes::{Candidate, Change, ChangeKind, ChangeOrigin, ChangeSet, LfsChange, PathScope};
 
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,7 @@
 use git2::Oid;
 
 use super::HookError;
-use crate::git::{BaseRevision, Repo, short};
+use crate::git::{BaseQuery, BaseRevision, Repo};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushUpdate {
@@ -87,86 +87,55 @@ pub fn peeled(repo: &Repo, update: &PushUpdate) -> Option<PushUpdate> {
     })
 }
 
-/// The base of the pushed commits: where the remote ref is now (its merge-base with what is
-/// pushed, for a forced push); for a new branch, the merge-base with the remote's branches
-/// (`<remote>/HEAD`, `<remote>/main`, `<remote>/master`, then any other).
+/// The base of the pushed commits, by the one baseline rule ([`Repo::resolve_base`]): the
+/// branch the pushed commits will merge into, as it is now. A push to the remote's default
+/// branch itself (or to the branch `baseline.ref` names) is compared with that branch on the
+/// remote; any other push (a new branch, or a feature branch already on the remote) with the
+/// remote's default branch, never with the pushed branch's own remote copy.
 pub fn base_of(
     repo: &Repo,
     update: &PushUpdate,
     remote: &str,
+    configured: Option<&str>,
 ) -> Result<Option<BaseRevision>, crate::git::GitError> {
-    // The remote's commit may be unknown here (someone else pushed, and it was not fetched):
-    // then fall back as for a new branch.
-    if !update.remote.is_zero()
-        && repo.repo.find_commit(update.remote).is_ok()
-        && let Ok(commit) = repo.repo.merge_base(update.local, update.remote)
-    {
-        let how = if commit == update.remote {
-            format!(
-                "`{}` on `{remote}` as it is now, {}",
-                update.remote_ref,
-                short(commit)
-            )
+    let pushed_branch = update.remote_ref.strip_prefix("refs/heads/");
+    let target = configured
+        .map(|c| {
+            c.strip_prefix(&format!("{remote}/"))
+                .unwrap_or(c)
+                .to_owned()
+        })
+        .or_else(|| repo.remote_default(remote));
+    let is_target = |branch: &str| match &target {
+        Some(target) => branch == target,
+        None => branch == "main" || branch == "master",
+    };
+    // Pushing the target branch itself: compare with the remote's copy as it is now (git
+    // tells the hook its commit; it may be unknown here when someone else pushed and it was
+    // not fetched, and then the remote-tracking branch is the best there is).
+    if let Some(branch) = pushed_branch.filter(|b| is_target(b)) {
+        let name = format!("{remote}/{branch}");
+        let known = |id: Oid| !id.is_zero() && repo.repo.find_commit(id).is_ok();
+        let commit = if known(update.remote) {
+            Some(update.remote)
         } else {
-            format!(
-                "merge-base with `{}` on `{remote}` (a forced push), {}",
-                update.remote_ref,
-                short(commit)
-            )
+            repo.repo
+                .revparse_single(&name)
+                .and_then(|o| o.peel_to_commit())
+                .ok()
+                .map(|c| c.id())
         };
-        return Ok(Some(BaseRevision {
-            revision: format!("{remote}:{}", update.remote_ref),
-            commit,
-            how,
-        }));
-    }
-    // A new ref: its new commits are those no branch of the remote has. Local branches do not
-    // count (they may hold the very commits being pushed).
-    let mut names = vec![
-        format!("{remote}/HEAD"),
-        format!("{remote}/main"),
-        format!("{remote}/master"),
-    ];
-    for branch in repo
-        .repo
-        .branches(Some(git2::BranchType::Remote))?
-        .flatten()
-    {
-        if let Ok(Some(name)) = branch.0.name()
-            && name.starts_with(&format!("{remote}/"))
-            && !names.iter().any(|n| n == name)
-        {
-            names.push(name.to_owned());
+        if let Some(commit) = commit {
+            let how = format!("`{name}` as it is now (the branch being pushed to)");
+            return Ok(Some(repo.based(&name, commit, Some(update.local), how)?));
         }
     }
-    for name in names {
-        let Ok(other) = repo
-            .repo
-            .revparse_single(&name)
-            .and_then(|o| o.peel_to_commit())
-        else {
-            continue;
-        };
-        match repo.repo.merge_base(update.local, other.id()) {
-            Ok(commit) => {
-                let how = format!(
-                    "merge-base of {} with `{name}` (a new ref on `{remote}`), {}",
-                    short(update.local),
-                    short(commit)
-                );
-                return Ok(Some(BaseRevision {
-                    revision: name,
-                    commit,
-                    how,
-                }));
-            }
-            Err(e) if e.code() == git2::ErrorCode::NotFound && repo.repo.is_shallow() => {
-                return Err(crate::git::GitError::ShallowWithoutBase { revision: name });
-            }
-            Err(_) => continue,
-        }
-    }
-    Ok(None) // nothing of the remote is known here: every suite is affected
+    repo.resolve_base(&BaseQuery {
+        configured,
+        remote: Some(remote),
+        candidate: Some(update.local),
+        ..BaseQuery::default()
+    })
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use super::{HookError, HookKind};
 use crate::config::Config;
 use crate::detect::{self, Detection};
 use crate::error::Result;
-use crate::git::{BaseRevision, Candidate, Repo, short};
+use crate::git::{BaseQuery, BaseRevision, Candidate, Repo, short};
 
 /// How the hook was started.
 pub struct HookRun<'a> {
@@ -79,7 +79,7 @@ fn pre_push(repo: &Repo, config: &Config, how: &HookRun<'_>) -> Result<u8> {
             eprintln!("mlops-ci: {name}: a deletion, nothing to check");
             continue;
         }
-        let base = push::base_of(repo, update, remote)?;
+        let base = push::base_of(repo, update, remote, config.baseline.git_ref.as_deref())?;
         let detection =
             detect::detect_in(repo, config, base.as_ref(), Candidate::Commit(update.local))?;
         if detection.affected.is_empty() {
@@ -156,28 +156,44 @@ fn evaluate_commit(
         let at_head = BaseRevision {
             revision: "HEAD".into(),
             commit: update.local,
+            fork_point: update.local,
             how: String::new(),
         };
         detect::detect_in(repo, config, Some(&at_head), Candidate::WorkingTree)?
             .affected
             .is_empty()
     };
+    // The candidate is the pushed commit, wherever its files are read from.
+    let candidate = format!(
+        "commit {} being pushed as `{}`",
+        short(update.local),
+        update.remote_ref
+    );
     if in_place {
-        return check(&config.root, git_base(config, base), detection, how);
+        return check(
+            &config.root,
+            git_base(config, base),
+            Some(&candidate),
+            detection,
+            how,
+        );
     }
     let worktree = TempWorktree::add(repo, update.local)?;
     let relative = repo.relative(&config.root).unwrap_or_default();
     check(
         &worktree.path.join(relative),
         git_base(config, base),
+        Some(&candidate),
         detection,
         how,
     )
 }
 
 fn pre_commit(repo: &Repo, config: &Config, how: &HookRun<'_>) -> Result<u8> {
-    let explicit = config.baseline.git_ref.as_deref();
-    let base = repo.resolve_base(explicit)?;
+    let base = repo.resolve_base(&BaseQuery {
+        configured: config.baseline.git_ref.as_deref(),
+        ..BaseQuery::default()
+    })?;
     let detection = detect::detect_in(repo, config, base.as_ref(), Candidate::Index)?;
     if detection.affected.is_empty() {
         eprintln!("{}", detection.nothing_line());
@@ -187,6 +203,7 @@ fn pre_commit(repo: &Repo, config: &Config, how: &HookRun<'_>) -> Result<u8> {
     let code = check(
         &config.root,
         git_base(config, base.as_ref()),
+        None,
         &detection,
         how,
     )?;
@@ -208,6 +225,7 @@ fn git_base<'a>(config: &Config, base: Option<&'a BaseRevision>) -> Option<&'a B
 fn check(
     dir: &Path,
     base: Option<&BaseRevision>,
+    candidate_label: Option<&str>,
     detection: &Detection,
     how: &HookRun<'_>,
 ) -> Result<u8> {
@@ -222,7 +240,15 @@ fn check(
     }
     command.arg("check");
     if let Some(base) = base {
-        command.arg("--base").arg(base.commit.to_string());
+        // The child sees a commit id; the report should still say which rule chose it.
+        command
+            .arg("--base")
+            .arg(base.commit.to_string())
+            .arg("--base-label")
+            .arg(&base.how);
+    }
+    if let Some(label) = candidate_label {
+        command.arg("--candidate-label").arg(label);
     }
     for name in detection.names() {
         command.arg("--suite").arg(name);

@@ -4,34 +4,54 @@ use git2::{Oid, Repository};
 
 use super::context::{GithubContext, PullRequest};
 
+/// The commit a CI run compares with, and how it was chosen, in plain words for the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CiBaseline {
+    pub commit: String,
+    pub how: String,
+}
+
 impl GithubContext {
-    /// The baseline revision for this run, or `None` when the event does not say (then the
-    /// core falls back to its own rule, e.g. the merge-base with the default branch).
+    /// The baseline for this run by the baseline rule (the branch the change merges into, as
+    /// it is now), or `None` when the event does not say (then the core applies the rule
+    /// itself: `origin/HEAD`, `origin/main`...).
     ///
-    /// - `pull_request`/`pull_request_target`: when HEAD is GitHub's test-merge commit (what
-    ///   `actions/checkout` gives by default), its first parent is the base branch tip at
-    ///   checkout time — fresher than the event's `pull_request.base.sha`, which is stale once
-    ///   the base moves. When HEAD is the PR head itself (`ref: head.sha`), the merge-base of
-    ///   HEAD and the base branch: the change the PR brings, without later base commits.
+    /// - `pull_request`/`pull_request_target`: the base branch's tip. When HEAD is GitHub's
+    ///   test-merge commit (what `actions/checkout` gives by default), its first parent is that
+    ///   tip at checkout time — fresher than the event's `pull_request.base.sha`, which is stale
+    ///   once the base moves. When HEAD is the PR head itself (`ref: head.sha`), the fetched
+    ///   `origin/<base>`, else the event's base commit; changes are still counted from the
+    ///   merge-base (the core works the fork point out).
     /// - `merge_group`: the queue's base commit.
     /// - `push`: the branch tip before the push.
     ///
     /// Commits missing from a shallow clone give `None` and a warning to fetch more history.
-    pub fn baseline_revision(&self, repo: &Repository) -> Option<String> {
-        let found = match self.event_name.as_str() {
-            "pull_request" | "pull_request_target" => self
-                .pull_request
-                .as_ref()
-                .and_then(|pr| self.pull_request_baseline(repo, pr)),
-            "merge_group" => self.merge_group_base_sha.clone(),
-            "push" => self.push_before.clone(),
-            _ => None,
-        }?;
+    pub fn baseline_revision(&self, repo: &Repository) -> Option<CiBaseline> {
+        let (found, how) = match self.event_name.as_str() {
+            "pull_request" | "pull_request_target" => {
+                let pr = self.pull_request.as_ref()?;
+                let base_ref = self.base_ref.as_deref().unwrap_or(&pr.base_ref);
+                let commit = self.pull_request_baseline(repo, pr)?;
+                (
+                    commit,
+                    format!("`origin/{base_ref}` (the pull request's base branch)"),
+                )
+            }
+            "merge_group" => (
+                self.merge_group_base_sha.clone()?,
+                "the merge queue's base commit".to_owned(),
+            ),
+            "push" => (
+                self.push_before.clone()?,
+                "the pushed branch as it was before the push".to_owned(),
+            ),
+            _ => return None,
+        };
         match Oid::from_str(&found)
             .ok()
             .filter(|oid| repo.find_commit(*oid).is_ok())
         {
-            Some(_) => Some(found),
+            Some(_) => Some(CiBaseline { commit: found, how }),
             None => {
                 tracing::warn!(
                     "baseline commit {found} is not in the clone; use `fetch-depth: 0` with actions/checkout"
@@ -52,17 +72,7 @@ impl GithubContext {
                 return head.parent_id(0).ok().map(|id| id.to_string());
             }
         }
-        let base_tip = self.base_branch_tip(repo, pr)?;
-        match repo.merge_base(head.id(), base_tip) {
-            Ok(base) => Some(base.to_string()),
-            Err(e) => {
-                tracing::warn!(
-                    "no merge-base of HEAD and the base branch ({}); use `fetch-depth: 0` with actions/checkout",
-                    e.message()
-                );
-                None
-            }
-        }
+        self.base_branch_tip(repo, pr).map(|tip| tip.to_string())
     }
 
     /// The base branch as fetched (`origin/<base>`), else the event's base commit.
@@ -143,15 +153,19 @@ mod tests {
         let (f, [base0, base1, head, merge]) = fixture();
         f.repo.set_head_detached(merge).expect("detach");
         let ctx = pr_context("pull_request", merge, head, base0);
-        assert_eq!(ctx.baseline_revision(&f.repo), Some(base1.to_string()));
+        let found = ctx.baseline_revision(&f.repo).map(|b| b.commit);
+        assert_eq!(found, Some(base1.to_string()));
     }
 
     #[test]
-    fn pr_head_checkout_uses_merge_base() {
-        let (f, [base0, _base1, head, _]) = fixture();
+    fn pr_head_checkout_uses_the_base_branch_as_it_is_now() {
+        let (f, [base0, base1, head, _]) = fixture();
         f.repo.set_head_detached(head).expect("detach");
         let ctx = pr_context("pull_request_target", head, head, base0);
-        assert_eq!(ctx.baseline_revision(&f.repo), Some(base0.to_string()));
+        let found = ctx.baseline_revision(&f.repo).expect("a baseline");
+        // Not the merge-base (base0): the tip of the base branch, as the test merge would use.
+        assert_eq!(found.commit, base1.to_string());
+        assert_eq!(found.how, "`origin/main` (the pull request's base branch)");
     }
 
     #[test]
@@ -160,7 +174,8 @@ mod tests {
         let mut ctx = pr_context("push", base1, base1, base0);
         ctx.pull_request = None;
         ctx.push_before = Some(base0.to_string());
-        assert_eq!(ctx.baseline_revision(&f.repo), Some(base0.to_string()));
+        let found = ctx.baseline_revision(&f.repo).map(|b| b.commit);
+        assert_eq!(found, Some(base0.to_string()));
         ctx.push_before = Some("1111111111111111111111111111111111111111".into());
         assert_eq!(ctx.baseline_revision(&f.repo), None);
         ctx.event_name = "workflow_dispatch".into();

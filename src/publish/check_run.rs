@@ -107,7 +107,7 @@ async fn create_commit_status(
     req: &PublishRequest,
 ) -> Result<CheckAction, PublishError> {
     let state = match req.verdict {
-        Verdict::Pass | Verdict::NoBaseline => "success",
+        Verdict::Pass | Verdict::NoBaseline | Verdict::NoGates => "success",
         Verdict::Fail => "failure",
         Verdict::Error => "error",
     };
@@ -136,7 +136,7 @@ fn conclusion(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Pass => "success",
         Verdict::Fail | Verdict::Error => "failure",
-        Verdict::NoBaseline => "neutral",
+        Verdict::NoBaseline | Verdict::NoGates => "neutral",
     }
 }
 
@@ -148,6 +148,7 @@ fn title(req: &PublishRequest) -> String {
             n => format!("{n} gates failed"),
         },
         Verdict::NoBaseline => "No baseline: only absolute gates checked".to_owned(),
+        Verdict::NoGates => "No gates configured: nothing was checked".to_owned(),
         Verdict::Error => "Could not evaluate every suite".to_owned(),
     }
 }

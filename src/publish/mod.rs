@@ -98,6 +98,8 @@ pub enum Verdict {
     Pass,
     Fail,
     NoBaseline,
+    /// No gate was evaluated: nothing was checked, which is not a pass.
+    NoGates,
     Error,
 }
 
@@ -107,6 +109,7 @@ impl Verdict {
             Verdict::Pass => "pass",
             Verdict::Fail => "fail",
             Verdict::NoBaseline => "no_baseline",
+            Verdict::NoGates => "no_gates",
             Verdict::Error => "error",
         }
     }

@@ -57,7 +57,7 @@ impl PublishOutcome {
     /// failed, 2 an evaluation error — or a publishing problem under `strict_publish`.
     pub fn exit_code(&self, fail_on_gate: bool, strict_publish: bool) -> u8 {
         let by_verdict = match self.verdict {
-            Verdict::Pass | Verdict::NoBaseline => 0,
+            Verdict::Pass | Verdict::NoBaseline | Verdict::NoGates => 0,
             Verdict::Fail if fail_on_gate => 1,
             Verdict::Fail => 0,
             Verdict::Error => 2,

@@ -1,14 +1,17 @@
 //! ONNX Runtime: find the shared library, load it once, and build sessions on the device
 //! asked for, saying which execution provider really runs them.
 
+mod cuda;
 mod discover;
 mod provision;
 mod session;
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
+pub use cuda::{CudaSetup, GpuInfo};
 pub use discover::{LibrarySource, RuntimeLibrary, find_library};
 pub use provision::{PINNED_ORT_VERSION, provision};
 pub use session::{ExecutionProvider, build_session};
@@ -43,12 +46,20 @@ pub struct RuntimeInfo {
     /// The execution provider that ran the models (`cpu`, `cuda`, `tensorrt`).
     pub execution_provider: String,
     pub device_requested: String,
+    /// The GPU that ran the models, when a GPU provider did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu: Option<GpuInfo>,
+    /// Why `device = "auto"` chose the CPU, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_note: Option<String>,
 }
 
 /// A loaded ONNX Runtime, ready to build sessions.
 pub struct Runtime {
     pub library: RuntimeLibrary,
     environment: ort::environment::Environment,
+    /// CUDA preloaded on the first GPU session (never for CPU-only runs), or why it could not be.
+    cuda: OnceLock<Result<CudaSetup, String>>,
 }
 
 /// How to find (or fetch) the library.
@@ -92,11 +103,41 @@ impl Runtime {
         Ok(Runtime {
             library,
             environment,
+            cuda: OnceLock::new(),
         })
     }
 
     pub fn environment(&self) -> &ort::environment::Environment {
         &self.environment
+    }
+
+    /// Checks the NVIDIA driver and preloads CUDA and cuDNN, once; the error says what is missing.
+    pub fn prepare_cuda(&self) -> Result<&CudaSetup, &str> {
+        self.cuda
+            .get_or_init(|| cuda::prepare(&self.library.path))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// The CUDA setup, if a GPU session was attempted and CUDA was ready.
+    pub fn cuda_setup(&self) -> Option<&CudaSetup> {
+        self.cuda.get().and_then(|r| r.as_ref().ok())
+    }
+
+    /// Why `device = "auto"` ran on the CPU: no CUDA provider in this build, or what CUDA lacks.
+    pub fn why_not_cuda(&self) -> String {
+        use ort::ep::ExecutionProvider as _;
+        if !ort::ep::CUDA::is_available().unwrap_or(false) {
+            return format!(
+                "this ONNX Runtime ({}) has no CUDA execution provider; `mlops-ci runtime install --gpu` installs the GPU build",
+                self.library.path.display()
+            );
+        }
+        match self.cuda.get() {
+            Some(Err(e)) => e.clone(),
+            _ => "the CUDA execution provider did not initialise (the suite notes say why)"
+                .to_owned(),
+        }
     }
 
     /// Execution providers this build of ONNX Runtime was compiled with (not necessarily

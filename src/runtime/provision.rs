@@ -56,7 +56,20 @@ pub fn provision(gpu: bool, version: &str) -> Result<PathBuf, RuntimeError> {
     ));
     let _ = std::fs::remove_dir_all(&scratch);
     let spec = format!("{}=={version}", package(gpu));
-    // --no-deps: only the shared library is needed, not numpy or protobuf.
+    // CPU: only the shared library is needed, not numpy or protobuf (--no-deps). GPU: the
+    // `cuda` and `cudnn` extras bring the CUDA 13 and cuDNN 9 libraries as `nvidia-*` wheels
+    // (~1.3 GB), which mlops-ci preloads from this directory; pip resolves their versions.
+    let (requirement, no_deps) = if gpu {
+        (format!("{}[cuda,cudnn]=={version}", package(gpu)), None)
+    } else {
+        (spec.clone(), Some("--no-deps"))
+    };
+    if gpu {
+        eprintln!(
+            "mlops-ci: installing {requirement} with its CUDA and cuDNN wheels (about 1.3 GB) into {}",
+            dir.display()
+        );
+    }
     let status = Command::new("python3")
         .args([
             "-m",
@@ -64,11 +77,11 @@ pub fn provision(gpu: bool, version: &str) -> Result<PathBuf, RuntimeError> {
             "install",
             "--quiet",
             "--disable-pip-version-check",
-            "--no-deps",
-            "--target",
         ])
+        .args(no_deps)
+        .arg("--target")
         .arg(&scratch)
-        .arg(&spec)
+        .arg(&requirement)
         .status()
         .map_err(|e| {
             RuntimeError::Provision(format!(
@@ -78,7 +91,7 @@ pub fn provision(gpu: bool, version: &str) -> Result<PathBuf, RuntimeError> {
     if !status.success() {
         let _ = std::fs::remove_dir_all(&scratch);
         return Err(RuntimeError::Provision(format!(
-            "`python3 -m pip install {spec}` exited with {status}"
+            "`python3 -m pip install {requirement}` exited with {status}"
         )));
     }
     if let Err(e) = std::fs::rename(&scratch, &dir) {

@@ -22,10 +22,24 @@ impl ExecutionProvider {
             ExecutionProvider::TensorRt => "tensorrt",
         }
     }
+
+    /// ONNX Runtime's own name, as its logs and Python's `get_providers()` say it.
+    pub fn ort_name(self) -> &'static str {
+        match self {
+            ExecutionProvider::Cpu => "CPUExecutionProvider",
+            ExecutionProvider::Cuda => "CUDAExecutionProvider",
+            ExecutionProvider::TensorRt => "TensorrtExecutionProvider",
+        }
+    }
+
+    pub fn is_gpu(self) -> bool {
+        self != ExecutionProvider::Cpu
+    }
 }
 
-/// Builds a session for `model`. `Device::Auto` tries TensorRT, then CUDA, then CPU, and says
-/// why a GPU provider was passed over; an explicit GPU device that fails is an error.
+/// Builds a session for `model`. `Device::Auto` tries CUDA, then the CPU, and says why CUDA was
+/// passed over; an explicit GPU device that fails is an error naming what is missing. TensorRT
+/// only when asked: it compiles an engine per model (minutes) and needs libnvinfer besides.
 pub fn build_session(
     runtime: &Runtime,
     model: &[u8],
@@ -38,11 +52,7 @@ pub fn build_session(
         Device::Cpu => &[ExecutionProvider::Cpu],
         Device::Cuda => &[ExecutionProvider::Cuda],
         Device::Tensorrt => &[ExecutionProvider::TensorRt],
-        Device::Auto => &[
-            ExecutionProvider::TensorRt,
-            ExecutionProvider::Cuda,
-            ExecutionProvider::Cpu,
-        ],
+        Device::Auto => &[ExecutionProvider::Cuda, ExecutionProvider::Cpu],
     };
     let mut last_error = String::new();
     for &provider in attempts {
@@ -59,7 +69,14 @@ pub fn build_session(
             );
             continue;
         }
-        match try_build(runtime, model, provider, threads) {
+        // The CUDA provider loads CUDA by library name: preload it from the NVIDIA wheels first,
+        // and name the missing piece (driver, GPU, library) instead of ONNX Runtime's dlerror.
+        let ready = if provider.is_gpu() {
+            runtime.prepare_cuda().map(|_| ()).map_err(str::to_owned)
+        } else {
+            Ok(())
+        };
+        match ready.and_then(|()| try_build(runtime, model, provider, threads)) {
             Ok(session) => return Ok((session, provider, notes)),
             Err(e) if device == Device::Auto && provider != ExecutionProvider::Cpu => {
                 notes.push(format!(

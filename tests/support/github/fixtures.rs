@@ -115,7 +115,7 @@ pub fn request(verdict: Verdict, failed_gates: usize) -> PublishRequest {
         match verdict {
             Verdict::Pass => "✅",
             Verdict::Fail => "❌",
-            Verdict::NoBaseline => "⚠️",
+            Verdict::NoBaseline | Verdict::NoGates => "⚠️",
             Verdict::Error => "💥",
         }
     );
