@@ -23,15 +23,6 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// ONNX Runtime shared library to load (else MLOPS_CI_ORT_LIB, ORT_DYLIB_PATH, the cache,
-    /// python3's onnxruntime, the system paths).
-    #[arg(long, global = true, value_name = "PATH")]
-    pub ort_lib: Option<PathBuf>,
-
-    /// Never install ONNX Runtime with pip; fail with instructions instead.
-    #[arg(long, global = true)]
-    pub offline: bool,
-
     /// When to colour terminal output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -42,6 +33,29 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Where ONNX Runtime comes from; only on the commands that load it.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "ONNX Runtime")]
+pub struct RuntimeArgs {
+    /// ONNX Runtime shared library to load (else MLOPS_CI_ORT_LIB, ORT_DYLIB_PATH, the cache,
+    /// python3's onnxruntime, the system paths).
+    #[arg(long, value_name = "PATH")]
+    pub ort_lib: Option<PathBuf>,
+
+    /// Never install ONNX Runtime with pip; fail with instructions instead.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+impl RuntimeArgs {
+    pub fn options(&self) -> crate::runtime::RuntimeOptions {
+        crate::runtime::RuntimeOptions {
+            ort_lib: self.ort_lib.clone(),
+            offline: self.offline,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -94,12 +108,29 @@ pub enum Command {
     #[command(subcommand)]
     Hook(HookCommand),
 
+    /// Write a starter mlops-ci.toml from the ONNX models and data files found here.
+    #[command(
+        after_help = "Examples:\n  mlops-ci init          # show what it found, ask, then write mlops-ci.toml\n  mlops-ci init --yes    # no question (also when stdin is not a terminal)\n\nOne suite per .onnx file, with the data file that fits it best, the label column guessed\nfrom the column names, the task from the model's outputs, baseline.ref set to the remote's\ndefault branch, and gates that allow a small regression. Never overwrites a config."
+    )]
+    Init(InitArgs),
+
     /// Show what was found: ONNX Runtime, execution providers, GPU, git, GitHub Actions.
-    Doctor,
+    Doctor(RuntimeArgs),
 
     /// Manage the ONNX Runtime library.
     #[command(subcommand)]
     Runtime(RuntimeCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Write the config without asking (what happens anyway when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// ONNX Runtime reads the models' signatures.
+    #[command(flatten)]
+    pub runtime: RuntimeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -155,6 +186,9 @@ pub struct CheckArgs {
     pub predictions: Option<PathBuf>,
 
     #[command(flatten)]
+    pub runtime: RuntimeArgs,
+
+    #[command(flatten)]
     pub output: OutputArgs,
 
     /// Publish to GitHub after checking, as `mlops-ci ci` does.
@@ -196,8 +230,11 @@ pub enum HookCommand {
     Uninstall(HookSelection),
     /// Run a hook now; this is what the installed scripts call.
     Run {
+        /// Which hook to run.
         #[arg(value_enum)]
         hook: crate::hook::HookKind,
+        #[command(flatten)]
+        runtime: RuntimeArgs,
         /// The arguments git gives the hook (pre-push: remote name and URL).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
@@ -206,8 +243,10 @@ pub enum HookCommand {
 
 #[derive(Debug, Args)]
 pub struct HookSelection {
+    /// The pre-push hook: checks the suites the pushed commits affect (the default for install).
     #[arg(long)]
     pub pre_push: bool,
+    /// The pre-commit hook: checks the suites the staged changes affect.
     #[arg(long)]
     pub pre_commit: bool,
 }
@@ -234,14 +273,20 @@ pub struct EvalArgs {
     #[arg(long, value_delimiter = ',')]
     pub features: Option<Vec<String>>,
 
+    /// What the model predicts: classes (accuracy, f1, ...) or numbers (rmse, mae, r2).
     #[arg(long, value_enum, default_value_t = Task::Classification)]
     pub task: Task,
 
+    /// Device for inference; auto = the best available, said in the report.
     #[arg(long, value_enum, default_value_t = Device::Auto)]
     pub device: Device,
 
+    /// Rows per inference call.
     #[arg(long, default_value_t = 256)]
     pub batch_size: usize,
+
+    #[command(flatten)]
+    pub runtime: RuntimeArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,

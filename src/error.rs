@@ -24,6 +24,8 @@ pub enum Error {
     Data(#[from] crate::data::DataError),
     #[error(transparent)]
     Eval(#[from] crate::eval::EvalError),
+    #[error(transparent)]
+    Init(#[from] crate::init::InitError),
     #[error("cannot write {}: {source}", path.display())]
     Write {
         path: PathBuf,

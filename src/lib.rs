@@ -13,6 +13,7 @@ pub mod error;
 pub mod eval;
 pub mod git;
 pub mod hook;
+pub mod init;
 pub mod lfs;
 pub mod metrics;
 pub mod model;

@@ -35,18 +35,29 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // With -v, each stage (a tracing span) is printed with its time when it ends.
+    let span_events = if verbose > 0 {
+        tracing_subscriber::fmt::format::FmtSpan::CLOSE
+    } else {
+        tracing_subscriber::fmt::format::FmtSpan::NONE
+    };
+    // No timestamps on events, but span timings stay (`Layer::without_time` would drop both).
+    let ansi = std::io::stderr().is_terminal();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .without_time()
+        .with_ansi(ansi)
+        .with_span_events(span_events)
+        .event_format(
+            tracing_subscriber::fmt::format()
+                .without_time()
+                .with_target(false)
+                .with_ansi(ansi),
+        )
         .init();
 }
 
 fn run(cli: &Cli) -> Result<u8> {
-    let runtime_options = RuntimeOptions {
-        ort_lib: cli.ort_lib.clone(),
-        offline: cli.offline,
-    };
     let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -58,7 +69,7 @@ fn run(cli: &Cli) -> Result<u8> {
     match &cli.command {
         Command::Check(args) if !args.github => {
             let config = app::load_config(&cli.dir, cli.config.as_deref())?;
-            let options = check_options(args, runtime_options);
+            let options = check_options(args);
             let selection = app::select_suites(&config, args, &options)?;
             // Nothing affected: one line, and neither ONNX Runtime nor data is loaded.
             let terminal_only =
@@ -78,7 +89,7 @@ fn run(cli: &Cli) -> Result<u8> {
             &cli.dir,
             cli.config.as_deref(),
             args,
-            check_options(args, runtime_options),
+            check_options(args),
             color,
         ),
         Command::Publish(args) => {
@@ -108,7 +119,7 @@ fn run(cli: &Cli) -> Result<u8> {
         Command::Hook(command) => run_hook(cli, command),
         Command::Eval(args) => {
             let options = CheckOptions {
-                runtime: runtime_options,
+                runtime: args.runtime.options(),
                 predictions: None,
                 ..CheckOptions::default()
             };
@@ -131,8 +142,9 @@ fn run(cli: &Cli) -> Result<u8> {
             )?;
             emit(&report, &args.output, color)
         }
-        Command::Doctor => {
-            print!("{}", app::doctor(&cli.dir, &runtime_options));
+        Command::Init(args) => init(&cli.dir, args.yes, &args.runtime.options()),
+        Command::Doctor(runtime) => {
+            print!("{}", app::doctor(&cli.dir, &runtime.options()));
             Ok(0)
         }
         Command::Runtime(RuntimeCommand::Install { gpu, version }) => {
@@ -166,27 +178,38 @@ fn run_hook(cli: &Cli, command: &HookCommand) -> Result<u8> {
     match command {
         HookCommand::Install(selection) => {
             let repo = repo()?;
-            // The hook runs at the work tree root: record where the config is from there.
-            let config_dir = repo.relative(&cli.dir)?.to_string_lossy().into_owned();
-            let config_dir = if config_dir.is_empty() {
-                ".".to_owned()
-            } else {
-                config_dir
+            // The config the hook will use, found as `check` finds it (here or in a parent
+            // directory). Refuse without one: a hook that fails every push helps nobody.
+            let config_path = match &cli.config {
+                Some(file) => cli.dir.join(file),
+                None => mlops_ci::config::find_config_file(&cli.dir)?,
             };
+            let config = mlops_ci::config::Config::load(&config_path)?;
+            // The hook runs at the work tree root: record where the config is from there.
+            let relative = repo.relative(&config_path)?;
+            let config_dir = match relative.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.to_string_lossy().into_owned(),
+                _ => ".".to_owned(),
+            };
+            let config_file = relative
+                .file_name()
+                .filter(|name| *name != mlops_ci::config::CONFIG_FILE_NAME)
+                .map(|name| name.to_string_lossy().into_owned());
             let binary = std::env::current_exe().map_err(|source| HookError::Io {
                 path: "mlops-ci".into(),
                 source,
             })?;
-            let config_file = cli
-                .config
-                .as_deref()
-                .map(|p| p.to_string_lossy().into_owned());
             for kind in kinds(selection, &[HookKind::PrePush]) {
                 println!(
                     "{}",
                     hook::install(&repo, kind, &binary, &config_dir, config_file.as_deref())?
                 );
             }
+            println!(
+                "it checks with {}; {}",
+                relative.display(),
+                hook::policy_summary(&config.hook)
+            );
             Ok(0)
         }
         HookCommand::Uninstall(selection) => {
@@ -196,13 +219,18 @@ fn run_hook(cli: &Cli, command: &HookCommand) -> Result<u8> {
             }
             Ok(0)
         }
-        HookCommand::Run { hook: kind, args } => {
+        HookCommand::Run {
+            hook: kind,
+            runtime,
+            args,
+        } => {
             let mut passthrough: Vec<std::ffi::OsString> = Vec::new();
-            if let Some(lib) = &cli.ort_lib {
-                passthrough.extend(["--ort-lib".into(), lib.clone().into_os_string()]);
+            let mut check_args: Vec<std::ffi::OsString> = Vec::new();
+            if let Some(lib) = &runtime.ort_lib {
+                check_args.extend(["--ort-lib".into(), lib.clone().into_os_string()]);
             }
-            if cli.offline {
-                passthrough.push("--offline".into());
+            if runtime.offline {
+                check_args.push("--offline".into());
             }
             let color = match cli.color {
                 ColorChoice::Auto => "auto",
@@ -217,6 +245,7 @@ fn run_hook(cli: &Cli, command: &HookCommand) -> Result<u8> {
                 dir: &cli.dir,
                 config: cli.config.as_deref(),
                 passthrough,
+                check_args,
                 args,
             };
             hook::run(*kind, &how)
@@ -224,8 +253,31 @@ fn run_hook(cli: &Cli, command: &HookCommand) -> Result<u8> {
     }
 }
 
+/// `mlops-ci init`: plan, show, ask on a terminal (unless --yes), write.
+fn init(dir: &Path, yes: bool, runtime: &RuntimeOptions) -> Result<u8> {
+    let plan = mlops_ci::init::plan(dir, runtime)?;
+    let summary = mlops_ci::init::summary(&plan);
+    if !yes && std::io::stdin().is_terminal() {
+        print!("mlops-ci init will write {summary}Write it? [Y/n] ");
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if matches!(answer.trim().to_ascii_lowercase().as_str(), "n" | "no") {
+            println!("nothing written");
+            return Ok(0);
+        }
+    }
+    mlops_ci::init::write(&plan)?;
+    print!("wrote {summary}");
+    println!(
+        "Check the lines marked CHECK in the file, then:\n  mlops-ci check --all     # evaluate every suite against the baseline\n  mlops-ci hook install    # check before every push"
+    );
+    Ok(0)
+}
+
 /// Prints the report, writes `--output`, and turns the verdict into the exit status.
-fn check_options(args: &mlops_ci::cli::CheckArgs, runtime: RuntimeOptions) -> CheckOptions {
+fn check_options(args: &mlops_ci::cli::CheckArgs) -> CheckOptions {
     CheckOptions {
         base: args.base.clone(),
         base_label: args.base_label.clone(),
@@ -235,12 +287,13 @@ fn check_options(args: &mlops_ci::cli::CheckArgs, runtime: RuntimeOptions) -> Ch
             .then(|| "--accept-gate-changes".to_owned()),
         suites: args.suites.clone(),
         device: args.device,
-        runtime,
+        runtime: args.runtime.options(),
         predictions: args.predictions.clone(),
     }
 }
 
 fn emit(report: &Report, output: &OutputArgs, color: bool) -> Result<u8> {
+    let _span = tracing::info_span!("report").entered();
     let render = |format: Format, color: bool| {
         report::render(
             report,
@@ -266,9 +319,14 @@ fn emit(report: &Report, output: &OutputArgs, color: bool) -> Result<u8> {
     Ok(report.exit_code())
 }
 
+/// Writes `--output`, creating its folder (`reports/pr-12/report.md`) when missing.
 fn write_file(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|source| Error::Write {
+    let error = |source| Error::Write {
         path: path.to_path_buf(),
         source,
-    })
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(error)?;
+    }
+    std::fs::write(path, text).map_err(error)
 }

@@ -9,10 +9,11 @@ use crate::cli::EvalArgs;
 use crate::config::{
     BaselineConfig, Config, DataConfig, IoConfig, MetricsConfig, RuntimeConfig, SuiteConfig,
 };
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::report::Report;
 
 pub fn eval_adhoc(args: &EvalArgs, dir: &Path, options: &CheckOptions) -> Result<Report> {
+    check_args(args, dir)?;
     let name = args
         .model
         .file_stem()
@@ -45,6 +46,7 @@ pub fn eval_adhoc(args: &EvalArgs, dir: &Path, options: &CheckOptions) -> Result
         },
         statistics: Default::default(),
         suites: vec![suite],
+        hook: Default::default(),
     };
     let baseline = match &args.baseline {
         Some(path) => BaselineSource::File {
@@ -57,4 +59,43 @@ pub fn eval_adhoc(args: &EvalArgs, dir: &Path, options: &CheckOptions) -> Result
     };
     let suites: Vec<&SuiteConfig> = config.suites.iter().collect();
     run_suites(&config, &suites, &baseline, options)
+}
+
+/// Mistakes fixed with `eval`'s own flags, said in the flags' words: the messages further in
+/// speak of config keys (`data.label`, "check `model` in the config") that `eval` has none of.
+fn check_args(args: &EvalArgs, dir: &Path) -> Result<()> {
+    let files = [
+        ("--model", Some(&args.model)),
+        ("--baseline", args.baseline.as_ref()),
+        ("--data", Some(&args.data)),
+    ];
+    for (flag, path) in files {
+        if let Some(path) = path
+            && !dir.join(path).is_file()
+        {
+            // As the user wrote it; with -C, where it was looked for.
+            let shown = if dir == Path::new(".") {
+                path.clone()
+            } else {
+                dir.join(path)
+            };
+            return Err(Error::Usage(format!(
+                "{flag} {}: no such file",
+                shown.display()
+            )));
+        }
+    }
+    let is_csv = args
+        .data
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    if is_csv && args.label.is_none() {
+        let columns = csv::Reader::from_path(dir.join(&args.data))
+            .and_then(|mut r| r.headers().map(|h| h.iter().collect::<Vec<_>>().join(", ")))
+            .unwrap_or_default();
+        return Err(Error::Usage(format!(
+            "--label is required with CSV data: name the column that holds the ground truth (the columns are: {columns})"
+        )));
+    }
+    Ok(())
 }

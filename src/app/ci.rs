@@ -91,6 +91,7 @@ pub fn select_suites(
     if args.all || !args.suites.is_empty() {
         return Ok(SuiteSelection::all(config));
     }
+    let _span = tracing::info_span!("detect changes").entered();
     let query = BaseQuery {
         flag: options.base.as_deref(),
         flag_label: options.base_label.as_deref(),

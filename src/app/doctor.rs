@@ -18,6 +18,9 @@ pub fn doctor(dir: &Path, options: &RuntimeOptions) -> String {
                 lib.path.display(),
                 lib.source
             );
+            if let Some(warning) = lib.untested_warning() {
+                let _ = writeln!(out, "warning      {warning}");
+            }
             match Runtime::load(&RuntimeOptions {
                 ort_lib: Some(lib.path.clone()),
                 offline: true,

@@ -82,6 +82,7 @@ impl SuiteSelection {
 
 /// Loads the configuration named by `--config`, or `mlops-ci.toml` in `dir`.
 pub fn load_config(dir: &Path, file: Option<&Path>) -> Result<Config> {
+    let _span = tracing::info_span!("load config").entered();
     Ok(match file {
         Some(path) => Config::load(&dir.join(path))?,
         None => Config::discover(dir)?,
@@ -110,11 +111,13 @@ pub fn check(config: &Config, selection: SuiteSelection, options: &CheckOptions)
         .filter(|s| options.suites.is_empty() || options.suites.iter().any(|n| n == s.name()))
         .collect();
 
-    let baseline = BaselineSource::resolve(
-        config,
-        options.base.as_deref(),
-        options.base_label.as_deref(),
-    )?;
+    let baseline = tracing::info_span!("resolve baseline").in_scope(|| {
+        BaselineSource::resolve(
+            config,
+            options.base.as_deref(),
+            options.base_label.as_deref(),
+        )
+    })?;
     let mut report = run_suites(config, &selected, &baseline, options)?;
     report.skipped = selection.skipped;
     Ok(report)
@@ -143,7 +146,8 @@ pub fn run_suites(
     }
 
     // Loading ONNX Runtime is the slow part of start-up; only now is it needed.
-    let runtime = Runtime::load(&options.runtime)?;
+    let runtime =
+        tracing::info_span!("load ONNX Runtime").in_scope(|| Runtime::load(&options.runtime))?;
     let device = options.device.unwrap_or(config.runtime.device);
     let mut predictions = options
         .predictions
@@ -163,6 +167,7 @@ pub fn run_suites(
         provider = provider.or(outcome.provider);
         report.suites.push(outcome.report);
     }
+    report.notes.extend(runtime.library.untested_warning());
     report.runtime = Some(RuntimeInfo {
         onnxruntime_version: runtime.library.version.clone(),
         library: runtime.library.path.display().to_string(),

@@ -34,6 +34,8 @@ pub fn run(
     candidate_source: &str,
     predictions: Option<&mut PredictionsOut>,
 ) -> SuiteOutcome {
+    // `-v` prints each stage's span with its time when it closes.
+    let _span = tracing::info_span!("suite", name = suite.name()).entered();
     let mut report = SuiteReport {
         name: suite.name().to_owned(),
         task: suite.task.to_string(),
@@ -118,6 +120,7 @@ fn evaluate(
 
     let mut runners = Vec::new();
     let mut signatures = Vec::new();
+    let load_span = tracing::info_span!("load models").entered();
     for (role, model) in [
         ("candidate", Some(&candidate)),
         ("baseline", baseline.as_ref().filter(|_| !same_model)),
@@ -168,7 +171,9 @@ fn evaluate(
         report.baseline = None;
     }
 
-    let outcome = eval::evaluate(reader, config.runtime.batch_size, &mut runners)?;
+    drop(load_span);
+    let outcome = tracing::info_span!("evaluate")
+        .in_scope(|| eval::evaluate(reader, config.runtime.batch_size, &mut runners))?;
     if outcome.rows == 0 {
         return Err(crate::data::DataError::Empty { path: data_path }.into());
     }
@@ -240,6 +245,7 @@ fn evaluate(
     let baseline_values = baseline_values
         .filter(|_| has_baseline)
         .map(|v| v.select(&metric_ids));
+    let _compare_span = tracing::info_span!("compare and gate").entered();
     report.metrics = compare::compare(&metric_ids, &candidate_values, baseline_values.as_ref());
     report.gates =
         compare::evaluate_gates(&gate_specs, &candidate_values, baseline_values.as_ref());

@@ -4,8 +4,14 @@ use super::suggest;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("no {} in {} (run in the directory that holds it, or pass -C DIR or --config FILE)", super::CONFIG_FILE_NAME, dir.display())]
-    NotFound { dir: PathBuf },
+    #[error(
+        "no {name} in {} or its parent directories up to {}; run `mlops-ci init` to write one from the \
+         models and data in this repository, or pass -C DIR or --config FILE",
+        dir.display(),
+        searched_to.display(),
+        name = super::CONFIG_FILE_NAME
+    )]
+    NotFound { dir: PathBuf, searched_to: PathBuf },
 
     #[error("cannot read {}: {source}", path.display())]
     Read {

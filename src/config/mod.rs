@@ -5,6 +5,7 @@
 //! key or metric name, the nearest valid one.
 
 mod error;
+mod hook;
 mod suggest;
 
 use std::path::{Path, PathBuf};
@@ -13,12 +14,39 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use error::ConfigError;
+pub use hook::{HookConfig, HookMode, OnFailure};
 pub use suggest::nearest as nearest_name;
 
 use crate::metrics::MetricId;
 
-/// The file name looked for in the directory given by `-C` (or the current one).
+/// The file name looked for in the directory given by `-C` (or the current one) and its parents.
 pub const CONFIG_FILE_NAME: &str = "mlops-ci.toml";
+
+/// The `mlops-ci.toml` nearest to `dir`: in `dir` itself, else in the closest parent, searching
+/// no higher than the repository root (the first directory holding `.git`). Found in `dir`, the
+/// path stays as given (`dir/mlops-ci.toml`); found higher up, it is absolute.
+pub fn find_config_file(dir: &Path) -> Result<PathBuf, ConfigError> {
+    let here = dir.join(CONFIG_FILE_NAME);
+    if here.is_file() {
+        return Ok(here);
+    }
+    let start = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let mut searched_to = start.clone();
+    for ancestor in start.ancestors() {
+        let candidate = ancestor.join(CONFIG_FILE_NAME);
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+        searched_to = ancestor.to_path_buf();
+        if ancestor.join(".git").exists() {
+            break;
+        }
+    }
+    Err(ConfigError::NotFound {
+        dir: dir.to_path_buf(),
+        searched_to,
+    })
+}
 
 /// A loaded, validated configuration.
 #[derive(Debug, Clone)]
@@ -33,6 +61,8 @@ pub struct Config {
     pub runtime: RuntimeConfig,
     pub statistics: StatisticsConfig,
     pub suites: Vec<SuiteConfig>,
+    /// `[hook]`: which pushes a failing check refuses.
+    pub hook: HookConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -218,18 +248,16 @@ struct RawConfig {
     statistics: StatisticsConfig,
     #[serde(default, rename = "suite")]
     suites: Vec<SuiteConfig>,
+    #[serde(default)]
+    hook: HookConfig,
 }
 
 impl Config {
-    /// Finds `mlops-ci.toml` in `dir` and loads it.
+    /// Finds `mlops-ci.toml` in `dir` or, like git, in its parents up to the root of the
+    /// repository `dir` is in, and loads it. Relative paths in the file stay relative to the
+    /// directory it was found in.
     pub fn discover(dir: &Path) -> Result<Self, ConfigError> {
-        let path = dir.join(CONFIG_FILE_NAME);
-        if !path.is_file() {
-            return Err(ConfigError::NotFound {
-                dir: dir.to_path_buf(),
-            });
-        }
-        Self::load(&path)
+        Self::load(&find_config_file(dir)?)
     }
 
     /// Loads and validates the configuration file at `path`.
@@ -256,6 +284,7 @@ impl Config {
             runtime: raw.runtime,
             statistics: raw.statistics,
             suites: raw.suites,
+            hook: raw.hook,
             source,
         };
         config.validate()?;
@@ -307,6 +336,13 @@ impl Config {
                     "`statistics.resamples = {}` is more than 100000; 2000 (the default) gives stable 95% intervals",
                     self.statistics.resamples
                 ),
+            });
+        }
+        if let Some((pattern, e)) = self.hook.invalid_pattern() {
+            return Err(ConfigError::Invalid {
+                path: self.path.clone(),
+                line: self.line_of(self.source.find("[hook]").unwrap_or(0)),
+                message: format!("`hook.block` pattern `{pattern}` is not a valid glob: {e}"),
             });
         }
         for (i, suite) in self.suites.iter().enumerate() {

@@ -13,6 +13,25 @@ pub use install::{hooks_dir, install, uninstall};
 pub use push::{PushUpdate, parse_push_lines};
 pub use run::{HookRun, run};
 
+/// One line saying what a failing check does to a push under `policy`.
+pub fn policy_summary(policy: &crate::config::HookConfig) -> String {
+    use crate::config::HookMode;
+    match (policy.mode, &policy.block) {
+        (HookMode::Warn, _) => {
+            "a failing check warns and never refuses a push (`[hook] mode = \"warn\"`)".to_owned()
+        }
+        (HookMode::Block, None) => "a failing check refuses every push (set `[hook] block = [\"main\", \"release/*\"]` to refuse only pushes to those branches and warn on the others)".to_owned(),
+        (HookMode::Block, Some(patterns)) => format!(
+            "a failing check refuses pushes to {} and warns on other branches",
+            patterns
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 /// The hooks mlops-ci can install.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum HookKind {

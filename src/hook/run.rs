@@ -12,7 +12,7 @@ use std::process::Command;
 
 use super::push::{self, PushUpdate};
 use super::{HookError, HookKind};
-use crate::config::Config;
+use crate::config::{Config, HookMode, OnFailure};
 use crate::detect::{self, Detection};
 use crate::error::Result;
 use crate::git::{BaseQuery, BaseRevision, Candidate, Repo, short};
@@ -23,8 +23,10 @@ pub struct HookRun<'a> {
     pub dir: &'a Path,
     /// `--config`, if given.
     pub config: Option<&'a Path>,
-    /// Global options to hand to the child `check` (`--ort-lib`, `--offline`, `--color`, `-v`).
+    /// Global options to hand to the child `check` (`--color`, `-v`).
     pub passthrough: Vec<OsString>,
+    /// Options of `check` itself to hand on (`--ort-lib`, `--offline`).
+    pub check_args: Vec<OsString>,
     /// The hook's own arguments (pre-push: remote name and URL).
     pub args: &'a [String],
 }
@@ -96,8 +98,17 @@ fn pre_push(repo: &Repo, config: &Config, how: &HookRun<'_>) -> Result<u8> {
             detect::render_text(&detection)
         );
         let code = evaluate_commit(repo, config, update, base.as_ref(), &detection, how)?;
-        if code != 0 {
-            refused.push(name.clone());
+        if code == 0 {
+            continue;
+        }
+        // The policy is about where the commits go: the remote ref, not the local branch.
+        match config.hook.on_failure(&update.remote_ref) {
+            OnFailure::Refuse => refused.push(name.clone()),
+            OnFailure::Warn => eprintln!(
+                "mlops-ci: warning: the check failed for {name} (see the report above); pushing anyway, \
+                 because {}",
+                warn_reason(config, &update.remote_ref)
+            ),
         }
     }
     if refused.is_empty() {
@@ -207,12 +218,37 @@ fn pre_commit(repo: &Repo, config: &Config, how: &HookRun<'_>) -> Result<u8> {
         &detection,
         how,
     )?;
+    let branch = repo
+        .repo
+        .head()
+        .ok()
+        .and_then(|h| h.name().ok().map(str::to_owned))
+        .unwrap_or_else(|| "HEAD".to_owned());
+    if code != 0 && config.hook.on_failure(&branch) == OnFailure::Warn {
+        eprintln!(
+            "mlops-ci: warning: the check failed (see the report above); committing anyway, because {}",
+            warn_reason(config, &branch)
+        );
+        return Ok(0);
+    }
     if code != 0 {
         eprintln!(
             "mlops-ci: commit refused: the check failed (see the report above). Fix it, or commit anyway with `git commit --no-verify` or MLOPS_CI_SKIP=1"
         );
     }
     Ok(code)
+}
+
+/// Why a failing check only warns, in the words of the config.
+fn warn_reason(config: &Config, target: &str) -> String {
+    if config.hook.mode == HookMode::Warn {
+        format!("`[hook] mode = \"warn\"` in {}", config.path.display())
+    } else {
+        format!(
+            "`{target}` matches no pattern of `[hook] block` in {}",
+            config.path.display()
+        )
+    }
 }
 
 /// The revision the evaluation compares with: the hook's base, unless the configuration names
@@ -238,7 +274,7 @@ fn check(
     if let Some(config) = how.config {
         command.arg("--config").arg(config);
     }
-    command.arg("check");
+    command.arg("check").args(&how.check_args);
     if let Some(base) = base {
         // The child sees a commit id; the report should still say which rule chose it.
         command

@@ -38,7 +38,29 @@ pub struct RuntimeLibrary {
     pub source: LibrarySource,
 }
 
+/// The ONNX Runtime minor versions the test suite runs against (README "ONNX Runtime and GPU
+/// runners"); others from 1.17 on load, but their results are not vouched for.
+pub const TESTED_ORT_MINORS: std::ops::RangeInclusive<u32> = 31..=32;
+
 impl RuntimeLibrary {
+    /// A warning when this library's version is outside [`TESTED_ORT_MINORS`] (say, an older
+    /// onnxruntime in the active virtual environment), naming the tested range and the fix.
+    pub fn untested_warning(&self) -> Option<String> {
+        let minor: u32 = self.version.split('.').nth(1)?.parse().ok()?;
+        (!TESTED_ORT_MINORS.contains(&minor)).then(|| {
+            format!(
+                "ONNX Runtime {} ({}, found via {}) is outside the tested versions 1.{}–1.{}; results may differ. \
+                 `mlops-ci runtime install` provides the tested {}",
+                self.version,
+                self.path.display(),
+                self.source,
+                TESTED_ORT_MINORS.start(),
+                TESTED_ORT_MINORS.end(),
+                super::PINNED_ORT_VERSION
+            )
+        })
+    }
+
     /// Checks that `path` is a loadable ONNX Runtime 1.x and reads its version.
     pub fn inspect(path: PathBuf, source: LibrarySource) -> Result<Self, RuntimeError> {
         if !path.is_file() {
@@ -187,6 +209,22 @@ fn system_dirs() -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn versions_outside_the_tested_range_are_warned_about() {
+        let library = |version: &str| RuntimeLibrary {
+            path: PathBuf::from("/venv/libonnxruntime.so"),
+            version: version.to_owned(),
+            source: LibrarySource::Python,
+        };
+        assert!(library("1.31.1").untested_warning().is_none());
+        assert!(library("1.32").untested_warning().is_none());
+        let warning = library("1.20.1").untested_warning().unwrap();
+        assert!(
+            warning.contains("1.20.1") && warning.contains("tested versions 1.31–1.32"),
+            "{warning}"
+        );
+    }
 
     #[test]
     fn recognises_runtime_libraries_but_not_providers() {

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 pub use cuda::{CudaSetup, GpuInfo};
-pub use discover::{LibrarySource, RuntimeLibrary, find_library};
+pub use discover::{LibrarySource, RuntimeLibrary, TESTED_ORT_MINORS, find_library};
 pub use provision::{PINNED_ORT_VERSION, provision};
 pub use session::{ExecutionProvider, build_session};
 
