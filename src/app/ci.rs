@@ -42,6 +42,13 @@ pub fn run_ci(
             options.base = Some(found.commit);
             options.base_label = Some(found.how);
         }
+        // Loosened gates: `--accept-gate-changes`, else the pull request's label.
+        if options.accept_gate_changes.is_none() {
+            options.accept_gate_changes = ctx
+                .pull_request
+                .as_ref()
+                .and_then(|pr| pr.accepts_gate_changes());
+        }
         let selection = select_suites(&config, args, &options)?;
         let report = check(&config, selection, &options)?;
         let request = publish_request(

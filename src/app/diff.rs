@@ -121,6 +121,7 @@ pub fn diff_reports(before: &Path, after: &Path, config: Option<&Config>) -> Res
         runtime: None,
         suites,
         skipped,
+        gate_policy: None,
         notes: vec![format!(
             "compares the candidate metrics of {} with those of {}; {gates_note}",
             after.display(),

@@ -8,6 +8,7 @@ mod baseline;
 mod ci;
 mod diff;
 mod doctor;
+mod gate_plan;
 mod suite;
 
 use std::path::{Path, PathBuf};
@@ -18,12 +19,14 @@ pub use ci::{run_ci, select_suites};
 pub use diff::diff_reports;
 pub use doctor::doctor;
 pub use suite::PredictionsOut;
+use suite::SuitePlan;
 
 use crate::compare::Verdict;
 use crate::config::{Config, Device, SuiteConfig};
 use crate::error::Result;
 use crate::report::{Report, SCHEMA_VERSION, SkippedSuite};
 use crate::runtime::{ExecutionProvider, Runtime, RuntimeInfo, RuntimeOptions};
+use gate_plan::GatePlan;
 
 /// What `check` was asked to do, beyond the config file.
 #[derive(Debug, Clone, Default)]
@@ -140,8 +143,16 @@ pub fn run_suites(
         suites: Vec::new(),
         skipped: Vec::new(),
         notes: Vec::new(),
+        gate_policy: None,
     };
+    let plan = GatePlan::new(config, baseline, options.accept_gate_changes.as_deref());
+    if matches!(baseline, BaselineSource::Git { .. }) {
+        report.gate_policy = Some(plan.report.clone());
+    }
+    // A removed suite's gates cannot be held: the run fails unless the removal is accepted.
+    let removed = (!plan.removed_unaccepted.is_empty()).then_some(Verdict::Fail);
     if suites.is_empty() {
+        report.verdict = Verdict::combine(removed);
         return Ok(report);
     }
 
@@ -161,7 +172,10 @@ pub fn run_suites(
             baseline,
             &runtime,
             device,
-            options.candidate_label.as_deref().unwrap_or("working tree"),
+            &SuitePlan {
+                candidate_source: options.candidate_label.as_deref().unwrap_or("working tree"),
+                gates: plan.gates(config, suite),
+            },
             predictions.as_mut(),
         );
         provider = provider.or(outcome.provider);
@@ -187,7 +201,7 @@ pub fn run_suites(
     {
         report.notes.extend(setup.notes.iter().cloned());
     }
-    report.verdict = Verdict::combine(report.suites.iter().map(|s| s.verdict));
+    report.verdict = Verdict::combine(report.suites.iter().map(|s| s.verdict).chain(removed));
     if let (Some(path), Some(predictions)) = (&options.predictions, predictions) {
         predictions.write(path)?;
     }

@@ -8,7 +8,7 @@ use super::baseline::{BaselineModel, BaselineSource};
 use crate::compare::bootstrap::{self, BootstrapSettings, ClassifierExamples, Examples};
 use crate::compare::significance::{self, SuiteStatistics};
 use crate::compare::{self, Verdict, flips};
-use crate::config::{Config, Device, SuiteConfig, Task};
+use crate::config::{Config, Device, GateSpec, SuiteConfig, Task};
 use crate::data::Targets;
 use crate::error::{Error, Result};
 use crate::eval::{self, ModelOutcome, ModelRunner, Predictions};
@@ -19,6 +19,14 @@ use crate::report::{
     ClassReport, DataSummary, ErrorLocation, PairedSummary, SuiteReport, TimingSummary,
 };
 use crate::runtime::{ExecutionProvider, Runtime, build_session};
+
+/// What the run decided for one suite beyond its config.
+pub struct SuitePlan<'a> {
+    /// What the candidate is ("working tree", or the pushed commit).
+    pub candidate_source: &'a str,
+    /// The gates in force (the base's, where the change would loosen them).
+    pub gates: Vec<GateSpec>,
+}
 
 pub struct SuiteOutcome {
     pub report: SuiteReport,
@@ -31,7 +39,7 @@ pub fn run(
     baseline: &BaselineSource,
     runtime: &Runtime,
     device: Device,
-    candidate_source: &str,
+    plan: &SuitePlan<'_>,
     predictions: Option<&mut PredictionsOut>,
 ) -> SuiteOutcome {
     // `-v` prints each stage's span with its time when it closes.
@@ -62,7 +70,8 @@ pub fn run(
         baseline,
         runtime,
         device,
-        candidate_source,
+        plan.candidate_source,
+        &plan.gates,
         predictions,
         &mut report,
         &mut provider,
@@ -88,6 +97,7 @@ fn evaluate(
     runtime: &Runtime,
     device: Device,
     candidate_source: &str,
+    gates: &[GateSpec],
     predictions: Option<&mut PredictionsOut>,
     report: &mut SuiteReport,
     provider: &mut Option<ExecutionProvider>,
@@ -195,8 +205,13 @@ fn evaluate(
     let baseline_out = models.next();
     let has_baseline = baseline.is_some();
 
-    let metric_ids = suite.metric_ids();
-    let gate_specs = suite.gate_specs(config);
+    let mut metric_ids = suite.metric_ids();
+    // A gate held from the base's config may name a metric this config no longer computes.
+    for gate in gates {
+        if !metric_ids.contains(&gate.metric) {
+            metric_ids.push(gate.metric);
+        }
+    }
     let mut statistics = StatisticsRequest {
         settings: BootstrapSettings {
             resamples: config.statistics.resamples,
@@ -206,7 +221,7 @@ fn evaluate(
         },
         wanted: metric_ids.clone(),
         // Without a baseline only gates with `confidence` use the resamples.
-        needed: has_baseline || gate_specs.iter().any(|g| g.confidence.is_some()),
+        needed: has_baseline || gates.iter().any(|g| g.confidence.is_some()),
         result: None,
     };
     let sizes = [
@@ -247,14 +262,13 @@ fn evaluate(
         .map(|v| v.select(&metric_ids));
     let _compare_span = tracing::info_span!("compare and gate").entered();
     report.metrics = compare::compare(&metric_ids, &candidate_values, baseline_values.as_ref());
-    report.gates =
-        compare::evaluate_gates(&gate_specs, &candidate_values, baseline_values.as_ref());
+    report.gates = compare::evaluate_gates(gates, &candidate_values, baseline_values.as_ref());
     let stats = statistics.result.as_ref();
-    significance::apply_confidence(&mut report.gates, &gate_specs, stats);
+    significance::apply_confidence(&mut report.gates, gates, stats);
     if let Some(stats) = stats.filter(|_| has_baseline) {
         significance::annotate(&mut report.metrics, stats);
         report.notes.extend(significance::detectability_notes(
-            &gate_specs,
+            gates,
             stats,
             config.statistics.confidence,
         ));

@@ -2,6 +2,7 @@
 
 pub mod bootstrap;
 pub mod flips;
+mod gate_policy;
 mod gates;
 mod mcnemar;
 mod poisson;
@@ -9,6 +10,7 @@ pub mod significance;
 
 use serde::{Deserialize, Serialize};
 
+pub use gate_policy::{GateChange, GateChangeKind, merge_gates, removed_suite};
 pub use gates::{GateOutcome, GateResult, evaluate_gates};
 pub use mcnemar::mcnemar_exact;
 pub use significance::DeltaStats;

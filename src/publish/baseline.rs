@@ -144,6 +144,7 @@ mod tests {
             base_sha: stale_base.to_string(),
             head_repo: Some("o/r".into()),
             from_fork: false,
+            labels: Vec::new(),
         });
         ctx
     }

@@ -21,6 +21,21 @@ pub struct PullRequest {
     /// The head lives in another repository (or a deleted one): its token is read-only on
     /// `pull_request`, and its code is untrusted.
     pub from_fork: bool,
+    /// The pull request's labels when the event fired (`mlops-ci: accept-gate-change`).
+    pub labels: Vec<String>,
+}
+
+/// The pull request label that accepts gates a change loosens (see the README).
+pub const ACCEPT_GATE_CHANGE_LABEL: &str = "mlops-ci: accept-gate-change";
+
+impl PullRequest {
+    /// What accepts loosened gates on this pull request, if anything: its label.
+    pub fn accepts_gate_changes(&self) -> Option<String> {
+        self.labels
+            .iter()
+            .any(|l| l == ACCEPT_GATE_CHANGE_LABEL)
+            .then(|| format!("the pull request label `{ACCEPT_GATE_CHANGE_LABEL}`"))
+    }
 }
 
 /// The run that triggered a `workflow_run` workflow (the two-phase publisher).
@@ -123,6 +138,7 @@ impl GithubContext {
                 base_sha: pr.base.sha,
                 head_repo,
                 from_fork,
+                labels: pr.labels.into_iter().map(|l| l.name).collect(),
             }
         });
         let base_ref = var("GITHUB_BASE_REF")

@@ -18,6 +18,14 @@ pub(crate) struct PullRequestPayload {
     pub number: u64,
     pub head: GitRefPayload,
     pub base: GitRefPayload,
+    /// The labels when the event fired.
+    #[serde(default)]
+    pub labels: Vec<LabelPayload>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LabelPayload {
+    pub name: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -30,7 +30,7 @@ mod workflow_commands;
 pub use args::{CiArgs, PublishFromArgs, PublishTargets};
 pub use bundle::{BUNDLE_FORMAT, Bundle, BundleManifest, read_and_validate_bundle, write_bundle};
 pub use comment::{COMMENT_LIMIT_CHARS, comment_body, comment_marker};
-pub use context::{GithubContext, PullRequest, WorkflowRun};
+pub use context::{ACCEPT_GATE_CHANGE_LABEL, GithubContext, PullRequest, WorkflowRun};
 pub use error::PublishError;
 pub use fold::fold_markdown;
 pub use github_api::RetryPolicy;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 pub use render::{Format, RenderError, RenderOptions, render};
 
 use crate::compare::flips::Flips;
-use crate::compare::{GateResult, MetricDelta, Verdict};
+use crate::compare::{GateChange, GateResult, MetricDelta, Verdict};
 use crate::metrics::LatencySummary;
 use crate::metrics::classification::ClassStats;
 use crate::model::ModelIdentity;
@@ -32,6 +32,31 @@ pub struct Report {
     pub skipped: Vec<SkippedSuite>,
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Whose gates applied, and every gate the change loosened or tightened.
+    #[serde(default)]
+    pub gate_policy: Option<GatePolicyReport>,
+}
+
+/// Where the gates came from: the base revision's config, with the change's tightenings (a
+/// change cannot quietly loosen them), or the change's own when the base has none.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct GatePolicyReport {
+    /// One line: whose gates applied.
+    pub source: String,
+    /// Each rule the change loosened, removed, tightened or added, with the value applied.
+    pub changes: Vec<GateChange>,
+    /// Set when the loosened gates were accepted: by what (`--accept-gate-changes`, the pull
+    /// request label `mlops-ci: accept-gate-change`).
+    pub accepted_by: Option<String>,
+    /// Suites whose own gates applied, and why (new suite, first adoption).
+    pub notes: Vec<String>,
+}
+
+impl GatePolicyReport {
+    /// The changes that lower the bar.
+    pub fn loosened(&self) -> impl Iterator<Item = &GateChange> {
+        self.changes.iter().filter(|c| c.kind.loosens())
+    }
 }
 
 /// Which baseline the run compared with.

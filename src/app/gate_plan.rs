@@ -1,0 +1,101 @@
+//! Which gates a run applies: the base revision's `mlops-ci.toml` (read from git objects) sets
+//! the bar, and a change may only raise it, unless an explicit override accepts the change.
+
+use std::collections::HashMap;
+
+use super::baseline::BaselineSource;
+use crate::compare::{self, GateChange};
+use crate::config::{Config, GateSpec, SuiteConfig};
+use crate::report::GatePolicyReport;
+
+pub struct GatePlan {
+    by_suite: HashMap<String, Vec<GateSpec>>,
+    pub report: GatePolicyReport,
+    /// Suites of the base that the change removed, not accepted: the run fails.
+    pub removed_unaccepted: Vec<String>,
+}
+
+impl GatePlan {
+    /// The gates `suite` runs with.
+    pub fn gates(&self, config: &Config, suite: &SuiteConfig) -> Vec<GateSpec> {
+        self.by_suite
+            .get(suite.name())
+            .cloned()
+            .unwrap_or_else(|| suite.gate_specs(config))
+    }
+
+    /// Works the plan out. `accepted_by`: what accepts loosened gates, if anything.
+    pub fn new(config: &Config, baseline: &BaselineSource, accepted_by: Option<&str>) -> Self {
+        let own = |source: String| GatePlan {
+            by_suite: HashMap::new(),
+            report: GatePolicyReport {
+                source,
+                changes: Vec::new(),
+                accepted_by: accepted_by.map(str::to_owned),
+                notes: Vec::new(),
+            },
+            removed_unaccepted: Vec::new(),
+        };
+        let BaselineSource::Git { repo, base } = baseline else {
+            return own(
+                "this change's own gates (no git baseline, so no base config to hold them to)"
+                    .to_owned(),
+            );
+        };
+        let at = format!("`{}`", base.revision);
+        let text = match repo.read_at(base.commit, &config.path) {
+            Ok(Some((bytes, _))) => String::from_utf8_lossy(&bytes).into_owned(),
+            Ok(None) => {
+                return own(format!(
+                    "this change's own gates: there is no `{}` at {at} (first adoption)",
+                    config.path.display()
+                ));
+            }
+            Err(e) => {
+                return own(format!(
+                    "this change's own gates: the config at {at} could not be read ({e})"
+                ));
+            }
+        };
+        let base_config = match Config::parse(&config.path, config.root.clone(), text) {
+            Ok(c) => c,
+            Err(e) => {
+                return own(format!(
+                    "this change's own gates: the config at {at} is not valid for this mlops-ci ({e})"
+                ));
+            }
+        };
+        let mut plan = own(format!(
+            "the gates of the config at {at}, with this change's tightenings"
+        ));
+        let mut changes: Vec<GateChange> = Vec::new();
+        for suite in &config.suites {
+            let Some(then) = base_config.suite(suite.name()) else {
+                plan.report.notes.push(format!(
+                    "suite `{}` is new since {at}: its own gates apply",
+                    suite.name()
+                ));
+                continue;
+            };
+            let (gates, suite_changes) = compare::merge_gates(
+                suite.name(),
+                &then.gate_specs(&base_config),
+                &suite.gate_specs(config),
+                accepted_by,
+                config.line_of(suite.name.span().start),
+            );
+            plan.by_suite.insert(suite.name().to_owned(), gates);
+            changes.extend(suite_changes);
+        }
+        for then in &base_config.suites {
+            if config.suite(then.name()).is_none() {
+                changes.push(compare::removed_suite(then.name(), accepted_by));
+                if accepted_by.is_none() {
+                    plan.removed_unaccepted.push(then.name().to_owned());
+                }
+            }
+        }
+        plan.report.changes = changes;
+        plan
+    }
+}
