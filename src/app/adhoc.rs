@@ -43,6 +43,7 @@ pub fn eval_adhoc(args: &EvalArgs, dir: &Path, options: &CheckOptions) -> Result
             device: args.device,
             threads: 0,
             batch_size: args.batch_size.max(1),
+            ..RuntimeConfig::default()
         },
         statistics: Default::default(),
         suites: vec![suite],

@@ -9,6 +9,7 @@ mod ci;
 mod diff;
 mod doctor;
 mod gate_plan;
+mod latency;
 mod suite;
 
 use std::path::{Path, PathBuf};

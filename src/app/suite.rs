@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::baseline::{BaselineModel, BaselineSource};
+use super::latency;
 use crate::compare::bootstrap::{self, BootstrapSettings, ClassifierExamples, Examples};
 use crate::compare::significance::{self, SuiteStatistics};
 use crate::compare::{self, Verdict, flips};
@@ -182,8 +183,9 @@ fn evaluate(
     }
 
     drop(load_span);
+    let plan = latency::plan(&config.runtime);
     let outcome = tracing::info_span!("evaluate")
-        .in_scope(|| eval::evaluate(reader, config.runtime.batch_size, &mut runners))?;
+        .in_scope(|| eval::evaluate(reader, config.runtime.batch_size, &plan, &mut runners))?;
     if outcome.rows == 0 {
         return Err(crate::data::DataError::Empty { path: data_path }.into());
     }
@@ -252,6 +254,12 @@ fn evaluate(
         ),
         _ => unreachable!("the reader yields targets of the suite's task"),
     };
+    let timing_method = latency::compare(
+        &outcome.timing,
+        same_model,
+        &mut candidate_values,
+        baseline_values.as_mut().filter(|_| has_baseline),
+    );
     candidate_values.set(MetricId::ModelSizeBytes, sizes[0].map(|s| s as f64));
     if let Some(values) = &mut baseline_values {
         values.set(MetricId::ModelSizeBytes, sizes[1].map(|s| s as f64));
@@ -273,9 +281,11 @@ fn evaluate(
             config.statistics.confidence,
         ));
     }
+    compare::mark_gated(&mut report.metrics, &report.gates);
     report.verdict = compare::suite_verdict(&report.gates, has_baseline);
     if let Some(timing) = &mut report.timing {
         timing.batch_size = config.runtime.batch_size;
+        timing.method = Some(timing_method);
     }
     Ok(())
 }
@@ -415,6 +425,7 @@ fn classify(
             .copied()
             .or(baseline_is_candidate.then_some(latencies[0])),
         batch_size: 0,
+        method: None,
     });
     report.classes = Some(ClassReport {
         labels: aligned.classes.clone(),
@@ -493,6 +504,7 @@ fn regress(
         candidate: candidate.latency.summary(),
         baseline: baseline.map(|b| b.latency.summary()),
         batch_size: 0,
+        method: None,
     });
     (candidate_values, baseline_values)
 }

@@ -47,6 +47,11 @@ pub fn evaluate_gates(
         let name = gate.metric.name();
         let c = candidate.get(gate.metric);
         let b = baseline.and_then(|b| b.get(gate.metric));
+        // Timings come with the interval of their paired comparison: judged apart, on it.
+        if let (Some(c), Some(interval)) = (c, candidate.interval(gate.metric)) {
+            results.extend(super::timing_gates::evaluate(gate, c, b, interval));
+            continue;
+        }
         let result =
             |rule: &str, threshold: f64, outcome: GateOutcome, reason: String| GateResult {
                 metric: name.to_owned(),

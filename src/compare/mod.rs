@@ -7,6 +7,7 @@ mod gates;
 mod mcnemar;
 mod poisson;
 pub mod significance;
+mod timing_gates;
 
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +46,13 @@ pub struct MetricDelta {
     /// the metric can be resampled and there is a baseline.
     #[serde(default)]
     pub stats: Option<DeltaStats>,
+    /// Interval of the candidate's value from the paired (interleaved) timing of both models:
+    /// the difference is within noise when it holds the baseline's value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<[f64; 2]>,
+    /// A gate names this metric. Timing rows are coloured better/worse only when gated.
+    #[serde(default)]
+    pub gated: bool,
 }
 
 /// Compares metric values; `baseline` is `None` when there is nothing to compare with.
@@ -85,9 +93,20 @@ pub fn compare(
                 change,
                 noisy: id.is_timing(),
                 stats: None,
+                interval: candidate
+                    .interval(id)
+                    .filter(|[low, high]| *low > 0.0 && high.is_finite()),
+                gated: false,
             }
         })
         .collect()
+}
+
+/// Marks the metrics a gate names, so reports colour timing rows only when asked to.
+pub fn mark_gated(metrics: &mut [MetricDelta], gates: &[GateResult]) {
+    for m in metrics {
+        m.gated = gates.iter().any(|g| g.metric == m.metric);
+    }
 }
 
 /// The outcome of a suite or of the whole run.

@@ -108,7 +108,8 @@ pub fn apply_confidence(
         else {
             continue;
         };
-        let Some(confidence) = gate.confidence else {
+        // Timing gates are judged on the paired timing interval already (timing_gates).
+        let Some(confidence) = gate.confidence.filter(|_| !gate.metric.is_timing()) else {
             continue;
         };
         result.confidence = Some(confidence);

@@ -82,6 +82,11 @@ pub struct RuntimeConfig {
     /// Intra-op threads for ONNX Runtime; 0 lets it use every core.
     pub threads: usize,
     pub batch_size: usize,
+    /// Paired (candidate, baseline) timed runs wanted for the latency comparison; when the
+    /// data has fewer batches, its first batches are run again until this many pairs ran.
+    pub timing_runs: usize,
+    /// Wall-clock cap on those extra timing runs, in milliseconds.
+    pub timing_budget_ms: u64,
 }
 
 impl Default for RuntimeConfig {
@@ -90,6 +95,8 @@ impl Default for RuntimeConfig {
             device: Device::Auto,
             threads: 0,
             batch_size: 256,
+            timing_runs: 200,
+            timing_budget_ms: 2000,
         }
     }
 }

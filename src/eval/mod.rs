@@ -6,14 +6,16 @@
 mod align;
 mod inputs;
 mod outputs;
+pub mod timing;
 
 use std::sync::mpsc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use ort::session::Session;
+use ort::session::{Session, SessionOutputs};
 
 pub use align::{AlignedClassification, AlignedModel, align_classification};
 pub use outputs::{Predictions, Scores};
+pub use timing::{TimingLog, TimingPlan};
 
 use crate::data::{BatchReader, DataError, Targets};
 use crate::metrics::LatencyRecorder;
@@ -71,16 +73,19 @@ pub struct EvalOutcome {
     pub truth_classes: Vec<String>,
     /// In the order the runners were given.
     pub models: Vec<ModelOutcome>,
+    /// How the models were timed; the pairs for the candidate/baseline latency ratio.
+    pub timing: TimingLog,
 }
 
-/// Streams the data through every model, batch by batch.
+/// Streams the data through every model, batch by batch, timing them as [`timing`]
+/// describes.
 pub fn evaluate(
     mut reader: Box<dyn BatchReader>,
     batch_size: usize,
+    plan: &TimingPlan,
     runners: &mut [ModelRunner],
 ) -> Result<EvalOutcome, EvalError> {
     let feature_names = reader.schema().features.clone();
-    let width = feature_names.len();
     let mut sinks: Vec<outputs::PredictionSink> = runners
         .iter()
         .map(|r| outputs::PredictionSink::new(&r.binding.output, r.classes.clone()))
@@ -91,6 +96,7 @@ pub fn evaluate(
         .iter()
         .map(|_| inputs::InputScratch::default())
         .collect();
+    let mut timing = TimingLog::default();
     let mut truth = None::<Targets>;
     let mut rows = 0;
 
@@ -115,48 +121,46 @@ pub fn evaluate(
             reader.class_names()
         });
         let result = (|| -> Result<(), EvalError> {
+            let mut elapsed = vec![Duration::ZERO; runners.len()];
             for batch in rx {
                 let batch = batch?;
-                for (i, runner) in runners.iter_mut().enumerate() {
-                    let span = rows..rows + batch.rows;
-                    let values = inputs::build(
-                        &runner.binding.input,
+                if timing.rounds == 0 {
+                    // Warm-up: first runs pay for lazy allocation and cold caches.
+                    for _ in 0..timing::WARMUP_RUNS {
+                        for i in timing.next_order(runners.len()) {
+                            run_once(
+                                &mut runners[i],
+                                &mut scratch[i],
+                                &batch.features,
+                                batch.rows,
+                                &feature_names,
+                                rows,
+                            )?;
+                        }
+                    }
+                    timing.warmup_runs = timing::WARMUP_RUNS;
+                }
+                for i in timing.next_order(runners.len()) {
+                    let role = runners[i].role;
+                    let (took, out) = run_once(
+                        &mut runners[i],
+                        &mut scratch[i],
                         &batch.features,
                         batch.rows,
-                        width,
-                        &mut scratch[i],
-                    )
-                    .map_err(|e| EvalError::Input {
-                        model: runner.role.to_owned(),
-                        message: match e {
-                            inputs::InputError::NotInteger { input, value, row, column } => format!(
-                                "dtype mismatch: input `{input}` takes integers, but feature `{}` is {value} at data row {} \
-                                 (the first row after the header is 0)",
-                                feature_names[column],
-                                span.start + row
-                            ),
-                            inputs::InputError::Other(message) => message,
-                        },
-                    })?;
-                    let started = Instant::now();
-                    let out = runner
-                        .session
-                        .run(values)
-                        .map_err(|e| EvalError::Inference {
-                            model: runner.role.to_owned(),
-                            first_row: span.start,
-                            last_row: span.end,
-                            message: e.to_string(),
-                        })?;
-                    latencies[i].record(started.elapsed(), batch.rows);
-                    sinks[i]
-                        .absorb(&out, batch.rows, span.start)
-                        .map_err(|message| EvalError::Output {
-                            model: runner.role.to_owned(),
+                        &feature_names,
+                        rows,
+                    )?;
+                    elapsed[i] = took;
+                    sinks[i].absorb(&out, batch.rows, rows).map_err(|message| {
+                        EvalError::Output {
+                            model: role.to_owned(),
                             message,
-                        })?;
+                        }
+                    })?;
                 }
+                timing.finish_round(&elapsed, batch.rows, &mut latencies);
                 rows += batch.rows;
+                timing.keep(plan, batch.features, batch.rows);
                 match (&mut truth, batch.targets) {
                     (None, t) => truth = Some(t),
                     (Some(Targets::Classes(all)), Targets::Classes(t)) => all.extend(t),
@@ -170,6 +174,7 @@ pub fn evaluate(
         (producer.join().unwrap_or_default(), result)
     });
     result?;
+    timing.repeat(plan, runners, &mut scratch, &mut latencies, &feature_names)?;
     // No batch at all: the caller reports the empty dataset with its path.
     let truth = truth.unwrap_or(Targets::Values(Vec::new()));
     let models = runners
@@ -189,7 +194,56 @@ pub fn evaluate(
         truth,
         truth_classes,
         models,
+        timing,
     })
+}
+
+/// Runs one model on one batch and times `session.run` alone (building the inputs and
+/// reading the outputs are not timed). `first_row` is the batch's first data row, for
+/// messages.
+fn run_once<'s>(
+    runner: &'s mut ModelRunner,
+    scratch: &mut inputs::InputScratch,
+    features: &[f64],
+    rows: usize,
+    feature_names: &[String],
+    first_row: usize,
+) -> Result<(Duration, SessionOutputs<'s>), EvalError> {
+    let values = inputs::build(
+        &runner.binding.input,
+        features,
+        rows,
+        feature_names.len(),
+        scratch,
+    )
+    .map_err(|e| EvalError::Input {
+        model: runner.role.to_owned(),
+        message: match e {
+            inputs::InputError::NotInteger {
+                input,
+                value,
+                row,
+                column,
+            } => format!(
+                "dtype mismatch: input `{input}` takes integers, but feature `{}` is {value} at data row {} \
+                 (the first row after the header is 0)",
+                feature_names[column],
+                first_row + row
+            ),
+            inputs::InputError::Other(message) => message,
+        },
+    })?;
+    let started = Instant::now();
+    let out = runner
+        .session
+        .run(values)
+        .map_err(|e| EvalError::Inference {
+            model: runner.role.to_owned(),
+            first_row,
+            last_row: first_row + rows,
+            message: e.to_string(),
+        })?;
+    Ok((started.elapsed(), out))
 }
 
 impl ModelRunner {

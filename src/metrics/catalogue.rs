@@ -72,6 +72,9 @@ metrics! {
     LatencyPerExampleP95Ms => "latency_per_example_p95_ms", LowerIsBetter, ANY, false, "95th percentile of the per-example time, ms";
     LatencyPerExampleP99Ms => "latency_per_example_p99_ms", LowerIsBetter, ANY, false, "99th percentile of the per-example time, ms";
     ThroughputEps => "throughput_eps", HigherIsBetter, ANY, true, "examples per second of pure inference";
+    LatencyRatioP50 => "latency_ratio_p50", LowerIsBetter, ANY, true, "candidate / baseline median batch time, timed interleaved on the same batches (1.2 = 20% slower)";
+    LatencyRatioP95 => "latency_ratio_p95", LowerIsBetter, ANY, true, "candidate / baseline 95th percentile batch time, timed interleaved on the same batches";
+    ThroughputRatio => "throughput_ratio", HigherIsBetter, ANY, false, "candidate / baseline throughput over the same timed batches (0.8 = 20% fewer examples per second)";
     ModelSizeBytes => "model_size_bytes", LowerIsBetter, ANY, true, "size of the ONNX file";
 }
 
@@ -95,6 +98,17 @@ impl MetricId {
                 | MetricId::LatencyPerExampleP95Ms
                 | MetricId::LatencyPerExampleP99Ms
                 | MetricId::ThroughputEps
+                | MetricId::LatencyRatioP50
+                | MetricId::LatencyRatioP95
+                | MetricId::ThroughputRatio
+        )
+    }
+
+    /// Candidate relative to baseline (1.0 = the same); measured only when both models ran.
+    pub fn is_ratio(self) -> bool {
+        matches!(
+            self,
+            MetricId::LatencyRatioP50 | MetricId::LatencyRatioP95 | MetricId::ThroughputRatio
         )
     }
 }

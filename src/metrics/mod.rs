@@ -6,6 +6,7 @@
 mod catalogue;
 pub mod classification;
 pub mod latency;
+pub mod latency_ratio;
 mod ranking;
 pub mod regression;
 
@@ -23,6 +24,12 @@ pub struct MetricValue {
     pub name: String,
     /// `None` when the metric cannot be computed for this model and data (the report says why).
     pub value: Option<f64>,
+    /// Confidence interval of the candidate's value as compared with the baseline's: for
+    /// timing metrics, the paired (interleaved) ratio's interval times the baseline value.
+    /// Gates comparing with the baseline judge the bound most favourable to the candidate.
+    /// May be unbounded (too few timed pairs to judge). Reports carry it in `MetricDelta`.
+    #[serde(skip)]
+    pub interval: Option<[f64; 2]>,
 }
 
 impl MetricValues {
@@ -39,7 +46,22 @@ impl MetricValues {
             None => self.0.push(MetricValue {
                 name: id.name().to_owned(),
                 value,
+                interval: None,
             }),
+        }
+    }
+
+    pub fn interval(&self, id: MetricId) -> Option<[f64; 2]> {
+        self.0
+            .iter()
+            .find(|m| m.name == id.name())
+            .and_then(|m| m.interval)
+    }
+
+    /// Sets the confidence interval of a metric already set.
+    pub fn set_interval(&mut self, id: MetricId, interval: Option<[f64; 2]>) {
+        if let Some(slot) = self.0.iter_mut().find(|m| m.name == id.name()) {
+            slot.interval = interval;
         }
     }
 
@@ -51,6 +73,7 @@ impl MetricValues {
                 .map(|id| MetricValue {
                     name: id.name().to_owned(),
                     value: self.get(*id),
+                    interval: self.interval(*id),
                 })
                 .collect(),
         )

@@ -11,6 +11,7 @@ use crate::compare::flips::Flips;
 use crate::compare::{GateChange, GateResult, MetricDelta, Verdict};
 use crate::metrics::LatencySummary;
 use crate::metrics::classification::ClassStats;
+use crate::metrics::latency_ratio::LatencyRatios;
 use crate::model::ModelIdentity;
 use crate::runtime::RuntimeInfo;
 
@@ -154,6 +155,29 @@ pub struct TimingSummary {
     pub candidate: LatencySummary,
     pub baseline: Option<LatencySummary>,
     pub batch_size: usize,
+    /// How the models were timed, and the candidate/baseline ratios.
+    #[serde(default)]
+    pub method: Option<TimingMethod>,
+}
+
+/// How the models were timed: warm-up, then rounds that time every model once on the same
+/// batch, alternating which goes first (A B, B A, ...).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TimingMethod {
+    /// Untimed runs of each model before timing.
+    pub warmup_runs: usize,
+    /// `alternating` (two models, the first one alternating from round to round) or
+    /// `single` (one model ran: no baseline, or the baseline is the same file).
+    pub order: String,
+    /// Timed rounds.
+    pub rounds: u64,
+    /// Of those, rounds that repeated a batch after the accuracy pass (a dataset with fewer
+    /// batches than `runtime.timing_runs`).
+    pub repeated_rounds: u64,
+    /// `runtime.timing_budget_ms` ran out before `runtime.timing_runs` rounds.
+    pub budget_reached: bool,
+    /// Candidate / baseline with confidence intervals; `None` without a baseline.
+    pub ratios: Option<LatencyRatios>,
 }
 
 impl Report {
