@@ -429,6 +429,8 @@ mod tests {
             change: super::super::Change::Worse,
             noisy: false,
             stats: None,
+            interval: None,
+            gated: false,
         }];
         annotate(&mut deltas, &stats(171));
         let s = deltas[0].stats.as_ref().unwrap();

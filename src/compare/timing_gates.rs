@@ -206,6 +206,7 @@ mod tests {
             max: None,
             max_regression: None,
             max_regression_pct: None,
+            confidence: None,
             line: 3,
         }
     }
