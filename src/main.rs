@@ -142,6 +142,18 @@ fn run(cli: &Cli) -> Result<u8> {
             )?;
             emit(&report, &args.output, color)
         }
+        Command::Inspect(args) => {
+            let display = args.model.display().to_string();
+            let summary = app::inspect_file(&cli.dir.join(&args.model), &display)?;
+            if args.json {
+                let text = serde_json::to_string_pretty(&summary)
+                    .map_err(|e| mlops_ci::error::Error::Usage(e.to_string()))?;
+                println!("{text}");
+            } else {
+                print!("{}", app::render_summary(&display, &summary));
+            }
+            Ok(0)
+        }
         Command::Init(args) => init(&cli.dir, args.yes, &args.runtime.options()),
         Command::Doctor(runtime) => {
             print!("{}", app::doctor(&cli.dir, &runtime.options()));

@@ -7,7 +7,8 @@ use toml::Spanned;
 use super::{BaselineSource, CheckOptions, run_suites};
 use crate::cli::EvalArgs;
 use crate::config::{
-    BaselineConfig, Config, DataConfig, IoConfig, MetricsConfig, RuntimeConfig, SuiteConfig,
+    BaselineConfig, Config, DataConfig, IoConfig, MetricsConfig, ModelChecks, RuntimeConfig,
+    SuiteConfig,
 };
 use crate::error::{Error, Result};
 use crate::report::Report;
@@ -33,6 +34,7 @@ pub fn eval_adhoc(args: &EvalArgs, dir: &Path, options: &CheckOptions) -> Result
         io: IoConfig::default(),
         metrics: MetricsConfig::default(),
         gates: Vec::new(),
+        model_checks: ModelChecks::default(),
     };
     let config = Config {
         path: PathBuf::from("(command line)"),

@@ -181,6 +181,22 @@ pub struct SuiteConfig {
     pub metrics: MetricsConfig,
     #[serde(default, rename = "gate")]
     pub gates: Vec<GateConfig>,
+    /// `[suite.model_checks]`: what the candidate model may change against the baseline.
+    #[serde(default)]
+    pub model_checks: ModelChecks,
+}
+
+/// `[suite.model_checks]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelChecks {
+    /// Accept breaking signature changes (a removed or renamed input/output, another dtype, a
+    /// narrowed dimension) instead of failing the suite.
+    #[serde(default)]
+    pub allow_breaking: bool,
+    /// Custom operator domains the runner's ONNX Runtime is known to provide.
+    #[serde(default)]
+    pub allow_custom_domains: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
