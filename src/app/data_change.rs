@@ -127,6 +127,7 @@ pub(super) fn evaluate_on_base_data(
             &mut scratch,
             None,
             run.suite.name(),
+            &mut suite::StatisticsRequest::skipped(),
         ),
         (Targets::Values(truth), Task::Regression) => suite::regress(
             truth,
@@ -136,6 +137,7 @@ pub(super) fn evaluate_on_base_data(
             &mut scratch,
             None,
             run.suite.name(),
+            &mut suite::StatisticsRequest::skipped(),
         ),
         _ => return,
     };
