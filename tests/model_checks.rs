@@ -295,7 +295,11 @@ fn prediction_agreement_equals_numpy() {
             base = root.join("models/baseline.onnx").display(),
             cand = root.join("models/candidate.onnx").display(),
             data = root.join("data/test.csv").display(),
-            include = if task == "regression" { "" } else { "\"agreement\", " },
+            include = if task == "regression" {
+                ""
+            } else {
+                "\"agreement\", "
+            },
         );
         std::fs::write(dir.path().join("mlops-ci.toml"), config).unwrap();
         let (code, report) = check_json(dir.path());
