@@ -330,3 +330,39 @@ fn prediction_agreement_equals_numpy() {
             .contains("agreement 0.6833 is below the minimum 0.999")
     );
 }
+
+/// A dynamically quantised model (scales computed per batch) is reported as batch-dependent;
+/// a statically quantised QDQ model and the float model are not.
+#[test]
+fn dynamic_quantisation_is_reported_as_batch_dependent() {
+    let run = |candidate: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let config = format!(
+            "[baseline]\npath = \"{base}\"\n\n[[suite]]\nname = \"q\"\nmodel = \"{cand}\"\ntask = \"classification\"\n\n\
+             [suite.data]\npath = \"{data}\"\nlabel = \"label\"\n\n[suite.metrics]\ninclude = [\"accuracy\", \"agreement\"]\n\n\
+             [[suite.gate]]\nmetric = \"accuracy\"\nmin = 0.5\n",
+            base = fixture("models/scores_only.onnx").display(),
+            cand = checks(candidate).display(),
+            data = fixture("data/iris_int.csv").display(),
+        );
+        std::fs::write(dir.path().join("mlops-ci.toml"), config).unwrap();
+        let (code, report) = check_json(dir.path());
+        assert_eq!(code, 0, "{candidate}: {report}");
+        report["suites"][0].clone()
+    };
+    let dynamic = run("quant_dynamic.onnx");
+    let found = dynamic["batch_dependence"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{dynamic}");
+    assert_eq!(found[0]["model"], "candidate");
+    assert_eq!(found[0]["batch_sizes"], serde_json::json!([60, 1]));
+    assert!(found[0]["max_abs_diff"].as_f64().unwrap() > 1e-3);
+    assert!(
+        dynamic["notes"]
+            .to_string()
+            .contains("metrics depend on runtime.batch_size")
+    );
+
+    let static_qdq = run("quant_static.onnx");
+    assert!(static_qdq["batch_dependence"].is_null(), "{static_qdq}");
+    assert!(!static_qdq["notes"].to_string().contains("batch size"));
+}

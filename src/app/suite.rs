@@ -59,6 +59,7 @@ pub fn run(
         notes: Vec::new(),
         signature_diff: None,
         signature_changes: Vec::new(),
+        batch_dependence: Vec::new(),
         error: None,
         error_location: None,
     };
@@ -216,6 +217,10 @@ fn evaluate(
     ) {
         report.notes.push(note);
     }
+    for dependence in &outcome.batch_dependence {
+        report.notes.push(dependence.note());
+    }
+    report.batch_dependence = outcome.batch_dependence;
     let mut models = outcome.models.into_iter();
     let candidate_out = models.next().expect("the candidate always runs");
     let baseline_out = models.next();
