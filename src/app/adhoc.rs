@@ -14,6 +14,13 @@ use crate::error::{Error, Result};
 use crate::report::Report;
 
 pub fn eval_adhoc(args: &EvalArgs, dir: &Path, options: &CheckOptions) -> Result<Report> {
+    if !(1..=crate::config::MAX_BATCH_SIZE).contains(&args.batch_size) {
+        return Err(Error::Usage(format!(
+            "--batch-size {} is out of range: give 1 to {} rows per inference call",
+            args.batch_size,
+            crate::config::MAX_BATCH_SIZE
+        )));
+    }
     check_args(args, dir)?;
     let name = args
         .model
@@ -44,7 +51,7 @@ pub fn eval_adhoc(args: &EvalArgs, dir: &Path, options: &CheckOptions) -> Result
         runtime: RuntimeConfig {
             device: args.device,
             threads: 0,
-            batch_size: args.batch_size.max(1),
+            batch_size: args.batch_size,
             ..RuntimeConfig::default()
         },
         suites: vec![suite],

@@ -141,7 +141,12 @@ fn evaluate(
     }
 
     let data_path = config.resolve(&suite.data.path);
-    let reader = crate::data::open(&suite.data, &data_path, suite.task)?;
+    let reader = crate::data::open(
+        &suite.data,
+        &data_path,
+        suite.task,
+        &crate::data::Limits::from_config(&config.runtime),
+    )?;
     let schema = reader.schema().clone();
 
     let mut runners = Vec::new();

@@ -72,7 +72,7 @@ impl ModelBytes {
                 path: path.to_path_buf(),
             });
         }
-        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+        let bytes = crate::input_file::read_regular(path).map_err(|source| ModelError::Io {
             path: path.to_path_buf(),
             source,
         })?;

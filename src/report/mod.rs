@@ -1,6 +1,7 @@
 //! The Report: one serialisable value holding everything a run found, rendered by templates
 //! into terminal text and Markdown, or written as JSON (the interchange format).
 
+pub mod escape;
 mod render;
 
 use serde::{Deserialize, Serialize};
