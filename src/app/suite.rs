@@ -6,7 +6,9 @@ use std::path::Path;
 
 use super::baseline::{BaselineModel, BaselineSource};
 use super::latency;
-use crate::compare::{self, Verdict};
+use crate::compare::bootstrap::{self, BootstrapSettings, ClassifierExamples, Examples};
+use crate::compare::significance::{self, SuiteStatistics};
+use crate::compare::{self, Verdict, flips};
 use crate::config::{Config, Device, GateSpec, SuiteConfig, Task};
 use crate::data::Targets;
 use crate::error::{Error, Result};
@@ -55,6 +57,7 @@ pub fn run(
         gates: Vec::new(),
         classes: None,
         paired: None,
+        flips: None,
         timing: None,
         notes: Vec::new(),
         signature_diff: None,
@@ -238,6 +241,18 @@ fn evaluate(
             metric_ids.push(gate.metric);
         }
     }
+    let mut statistics = StatisticsRequest {
+        settings: BootstrapSettings {
+            resamples: config.statistics.resamples,
+            seed: config.statistics.seed,
+            level: config.statistics.confidence,
+            ..BootstrapSettings::default()
+        },
+        wanted: metric_ids.clone(),
+        // Without a baseline only gates with `confidence` use the resamples.
+        needed: has_baseline || gates.iter().any(|g| g.confidence.is_some()),
+        result: None,
+    };
     let sizes = [
         Some(candidate.identity.size_bytes),
         baseline.as_ref().map(|b| b.identity.size_bytes),
@@ -252,6 +267,7 @@ fn evaluate(
             report,
             predictions,
             suite.name(),
+            &mut statistics,
         ),
         (Targets::Values(truth), Task::Regression) => regress(
             truth,
@@ -261,6 +277,7 @@ fn evaluate(
             report,
             predictions,
             suite.name(),
+            &mut statistics,
         ),
         _ => unreachable!("the reader yields targets of the suite's task"),
     };
@@ -281,6 +298,16 @@ fn evaluate(
     let _compare_span = tracing::info_span!("compare and gate").entered();
     report.metrics = compare::compare(&metric_ids, &candidate_values, baseline_values.as_ref());
     report.gates = compare::evaluate_gates(gates, &candidate_values, baseline_values.as_ref());
+    let stats = statistics.result.as_ref();
+    significance::apply_confidence(&mut report.gates, gates, stats);
+    if let Some(stats) = stats.filter(|_| has_baseline) {
+        significance::annotate(&mut report.metrics, stats);
+        report.notes.extend(significance::detectability_notes(
+            gates,
+            stats,
+            config.statistics.confidence,
+        ));
+    }
     if let Some(gate) = breaking_signature_gate(config, suite, &report.signature_changes) {
         report.gates.push(gate);
     }
@@ -339,6 +366,8 @@ fn breaking_signature_gate(
             breaking.join("; ")
         ),
         line: config.line_of(suite.name.span().start),
+        confidence: None,
+        bound: None,
     })
 }
 
@@ -353,6 +382,7 @@ fn classify(
     report: &mut SuiteReport,
     predictions: Option<&mut PredictionsOut>,
     suite: &str,
+    statistics: &mut StatisticsRequest,
 ) -> (MetricValues, Option<MetricValues>) {
     let mut outcomes = vec![candidate];
     outcomes.extend(baseline);
@@ -417,6 +447,45 @@ fn classify(
             worsened += u64::from(cp != t && bp == t);
         }
         report.paired = Some(paired(improved, worsened, changed));
+        report.flips = Some(flips::classification_flips(
+            &aligned.truth,
+            &aligned.classes,
+            &c.predicted,
+            &b.predicted,
+        ));
+    }
+    if statistics.needed {
+        // Probabilities as the metrics saw them (softmaxed raw scores), kept alive here.
+        let models: Vec<_> = aligned.models[..1].iter().chain(baseline_pred).collect();
+        let softmaxed: Vec<Option<Vec<f32>>> = models
+            .iter()
+            .map(|m| {
+                m.scores.as_ref().and_then(|s| {
+                    classification::probabilities_of(&ClassScores {
+                        values: &s.values,
+                        width: s.width,
+                        column_of_class: &m.column_of_class,
+                    })
+                })
+            })
+            .collect();
+        let examples = Examples::Classification {
+            truth: &aligned.truth,
+            classes: aligned.classes.len(),
+            models: models
+                .iter()
+                .zip(&softmaxed)
+                .map(|(m, soft)| ClassifierExamples {
+                    predicted: &m.predicted,
+                    probabilities: m.scores.as_ref().map(|s| ClassScores {
+                        values: soft.as_deref().unwrap_or(&s.values),
+                        width: s.width,
+                        column_of_class: &m.column_of_class,
+                    }),
+                })
+                .collect(),
+        };
+        statistics.run(&examples, aligned.truth.len(), report);
     }
     if let Some(out) = predictions {
         let name = |i: u32| aligned.classes[i as usize].clone();
@@ -469,6 +538,7 @@ fn classify(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn regress(
     truth: &[f64],
     candidate: ModelOutcome,
@@ -477,6 +547,7 @@ fn regress(
     report: &mut SuiteReport,
     predictions: Option<&mut PredictionsOut>,
     suite: &str,
+    statistics: &mut StatisticsRequest,
 ) -> (MetricValues, Option<MetricValues>) {
     let values_of = |o: &ModelOutcome| match &o.predictions {
         Predictions::Values(v) => v.clone(),
@@ -505,6 +576,14 @@ fn regress(
             worsened += u64::from(ce > be);
         }
         report.paired = Some(paired(improved, worsened, changed));
+        report.flips = Some(flips::regression_flips(truth, &c, b));
+    }
+    if statistics.needed {
+        let examples = Examples::Regression {
+            truth,
+            models: std::iter::once(c.as_slice()).chain(b.as_deref()).collect(),
+        };
+        statistics.run(&examples, truth.len(), report);
     }
     if let Some(out) = predictions {
         for (row, &y) in truth.iter().enumerate() {
@@ -552,8 +631,44 @@ fn merge(mut a: MetricValues, b: MetricValues) -> MetricValues {
     a
 }
 
+/// What the suite's statistics need, and what they found.
+struct StatisticsRequest {
+    settings: BootstrapSettings,
+    wanted: Vec<MetricId>,
+    needed: bool,
+    result: Option<SuiteStatistics>,
+}
+
+impl StatisticsRequest {
+    fn run(&mut self, examples: &Examples, rows: usize, report: &mut SuiteReport) {
+        let resampled = bootstrap::resample(examples, &self.wanted, &self.settings);
+        let capped: Vec<&str> = resampled
+            .iter()
+            .filter(|r| r.candidate.len() < self.settings.resamples)
+            .map(|r| r.metric.name())
+            .collect();
+        if let Some(first) = resampled
+            .iter()
+            .find(|r| r.candidate.len() < self.settings.resamples)
+        {
+            report.notes.push(format!(
+                "{} used {} bootstrap resamples instead of {} to keep {rows} examples fast; their intervals are a little less precise",
+                capped.join(", "),
+                first.candidate.len(),
+                self.settings.resamples
+            ));
+        }
+        self.result = Some(SuiteStatistics {
+            level: self.settings.level,
+            resampled,
+            discordant: report.paired.as_ref().map(|p| (p.improved, p.worsened)),
+            rows,
+        });
+    }
+}
+
 fn paired(improved: u64, worsened: u64, changed: u64) -> PairedSummary {
-    let p_value = compare::sign_test(improved, worsened);
+    let p_value = compare::mcnemar_exact(improved, worsened);
     let assessment = match p_value {
         None => "identical",
         Some(p) if p < 0.05 => "significant",

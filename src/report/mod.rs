@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub use render::{Format, RenderError, RenderOptions, render};
 
+use crate::compare::flips::Flips;
 use crate::compare::{GateChange, GateResult, MetricDelta, Verdict};
 use crate::metrics::LatencySummary;
 use crate::metrics::classification::ClassStats;
@@ -93,6 +94,9 @@ pub struct SuiteReport {
     pub gates: Vec<GateResult>,
     pub classes: Option<ClassReport>,
     pub paired: Option<PairedSummary>,
+    /// Examples that flipped between the models, when there is a baseline.
+    #[serde(default)]
+    pub flips: Option<Flips>,
     pub timing: Option<TimingSummary>,
     pub notes: Vec<String>,
     /// Unified diff of the models' inputs and outputs, when the candidate's differ.
@@ -145,8 +149,9 @@ pub struct PairedSummary {
     pub worsened: u64,
     /// Examples whose prediction changed at all.
     pub changed: u64,
-    /// Two-sided sign-test p-value of improved vs worsened; small means the difference is
-    /// unlikely to be noise.
+    /// Two-sided p-value of improved vs worsened: McNemar's exact test for classification
+    /// (right/wrong flips), the same exact sign test on |error| for regression; small means
+    /// the difference is unlikely to be noise.
     pub p_value: Option<f64>,
     /// `significant` (p < 0.05), `not_significant`, or `identical`.
     pub assessment: String,
