@@ -5,11 +5,12 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::baseline::{BaselineModel, BaselineSource};
+use super::data_change::{NewDataRun, evaluate_on_base_data};
 use super::latency;
 use crate::compare::bootstrap::{self, BootstrapSettings, ClassifierExamples, Examples};
 use crate::compare::significance::{self, SuiteStatistics};
 use crate::compare::{self, Verdict, flips};
-use crate::config::{Config, Device, GateSpec, SuiteConfig, Task};
+use crate::config::{Config, DataChangePolicy, Device, GateSpec, SuiteConfig, Task};
 use crate::data::Targets;
 use crate::error::{Error, Result};
 use crate::eval::{self, ModelOutcome, ModelRunner, Predictions};
@@ -27,6 +28,10 @@ pub struct SuitePlan<'a> {
     pub candidate_source: &'a str,
     /// The gates in force (the base's, where the change would loosen them).
     pub gates: Vec<GateSpec>,
+    /// `[baseline] data_change` in force.
+    pub data_change: DataChangePolicy,
+    /// What accepts loosened gates, if anything (old-data gate failures too).
+    pub accepted_by: Option<&'a str>,
 }
 
 pub struct SuiteOutcome {
@@ -61,6 +66,7 @@ pub fn run(
         timing: None,
         notes: Vec::new(),
         signature_diff: None,
+        data_change: None,
         signature_changes: Vec::new(),
         batch_dependence: Vec::new(),
         error: None,
@@ -73,8 +79,7 @@ pub fn run(
         baseline,
         runtime,
         device,
-        plan.candidate_source,
-        &plan.gates,
+        plan,
         predictions,
         &mut report,
         &mut provider,
@@ -99,15 +104,16 @@ fn evaluate(
     source: &BaselineSource,
     runtime: &Runtime,
     device: Device,
-    candidate_source: &str,
-    gates: &[GateSpec],
+    plan: &SuitePlan<'_>,
     predictions: Option<&mut PredictionsOut>,
     report: &mut SuiteReport,
     provider: &mut Option<ExecutionProvider>,
 ) -> Result<()> {
     let model_path = config.resolve(&suite.model);
     let model_display = suite.model.display().to_string();
-    let mut candidate = ModelBytes::from_file(&model_path, &model_display, candidate_source)?;
+    let gates = &plan.gates;
+    let (data_change, accepted_by) = (plan.data_change, plan.accepted_by);
+    let mut candidate = ModelBytes::from_file(&model_path, &model_display, plan.candidate_source)?;
     let candidate_summary = check_model(&candidate, model_path.parent(), suite, runtime)?;
     candidate.identity.summary = Some(Box::new(candidate_summary.clone()));
     report.candidate = Some(candidate.identity.clone());
@@ -218,13 +224,6 @@ fn evaluate(
         features: schema.features.clone(),
         label: schema.label.clone(),
     });
-    if let Some(note) = source.data_change_note(
-        &data_path,
-        &suite.data.path.display().to_string(),
-        outcome.rows,
-    ) {
-        report.notes.push(note);
-    }
     for dependence in &outcome.batch_dependence {
         report.notes.push(dependence.note());
     }
@@ -308,6 +307,25 @@ fn evaluate(
             config.statistics.confidence,
         ));
     }
+    // The data changed since the base: both models on the old data too.
+    evaluate_on_base_data(
+        &NewDataRun {
+            source,
+            config,
+            suite,
+            signatures: &signatures,
+            gates,
+            data_change,
+            accepted_by,
+            metric_ids: &metric_ids,
+            same_model: same_model && has_baseline,
+            rows_now: outcome.rows,
+            candidate_now: &candidate_values,
+            baseline_now: baseline_values.as_ref(),
+        },
+        &mut runners,
+        report,
+    );
     if let Some(gate) = breaking_signature_gate(config, suite, &report.signature_changes) {
         report.gates.push(gate);
     }
@@ -373,7 +391,7 @@ fn breaking_signature_gate(
 
 /// Classification metrics for both models, plus per-class tables and paired counts.
 #[allow(clippy::too_many_arguments)]
-fn classify(
+pub(super) fn classify(
     truth: &[u32],
     truth_classes: &[String],
     candidate: ModelOutcome,
@@ -539,7 +557,7 @@ fn classify(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn regress(
+pub(super) fn regress(
     truth: &[f64],
     candidate: ModelOutcome,
     baseline: Option<ModelOutcome>,
@@ -632,7 +650,7 @@ fn merge(mut a: MetricValues, b: MetricValues) -> MetricValues {
 }
 
 /// What the suite's statistics need, and what they found.
-struct StatisticsRequest {
+pub(super) struct StatisticsRequest {
     settings: BootstrapSettings,
     wanted: Vec<MetricId>,
     needed: bool,
@@ -640,6 +658,16 @@ struct StatisticsRequest {
 }
 
 impl StatisticsRequest {
+    /// No resampling: for a pass whose numbers are shown but not tested (the old data).
+    pub(super) fn skipped() -> Self {
+        StatisticsRequest {
+            settings: BootstrapSettings::default(),
+            wanted: Vec::new(),
+            needed: false,
+            result: None,
+        }
+    }
+
     fn run(&mut self, examples: &Examples, rows: usize, report: &mut SuiteReport) {
         let resampled = bootstrap::resample(examples, &self.wanted, &self.settings);
         let capped: Vec<&str> = resampled

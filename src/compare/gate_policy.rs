@@ -78,6 +78,24 @@ impl GateChange {
     }
 }
 
+/// `[baseline] data_change` relaxed from `then` to `now`: old-data gates no longer checked.
+pub fn relaxed_data_change(then: &str, now: &str, accepted_by: Option<&str>) -> GateChange {
+    let verdict = match accepted_by {
+        Some(by) => format!("looser; accepted by {by}"),
+        None => format!("looser; the base's `{then}` still applies"),
+    };
+    GateChange {
+        suite: String::new(),
+        metric: String::new(),
+        rule: "data_change".to_owned(),
+        kind: GateChangeKind::Loosened,
+        base: None,
+        change: None,
+        applied: None,
+        message: format!("[baseline] data_change: `{then}` → `{now}` ({verdict})"),
+    }
+}
+
 /// A suite of the base's config that the change removed: a loosening of every gate it had.
 pub fn removed_suite(suite: &str, accepted_by: Option<&str>) -> GateChange {
     let mut change = GateChange {

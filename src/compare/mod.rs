@@ -11,7 +11,9 @@ mod timing_gates;
 
 use serde::{Deserialize, Serialize};
 
-pub use gate_policy::{GateChange, GateChangeKind, merge_gates, removed_suite};
+pub use gate_policy::{
+    GateChange, GateChangeKind, merge_gates, relaxed_data_change, removed_suite,
+};
 pub use gates::{GateOutcome, GateResult, evaluate_gates};
 pub use mcnemar::mcnemar_exact;
 pub use significance::DeltaStats;

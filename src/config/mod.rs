@@ -75,6 +75,31 @@ pub struct BaselineConfig {
     pub git_ref: Option<String>,
     /// A fixed baseline model file instead of a git revision.
     pub path: Option<PathBuf>,
+    /// When a suite's data file differs at the base revision.
+    #[serde(default)]
+    pub data_change: DataChangePolicy,
+}
+
+/// What a changed data file does to the verdict. Both models are always evaluated on the
+/// base's data too, and the report shows old-data and new-data numbers side by side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DataChangePolicy {
+    /// The relative gates (`max_regression*`) must also pass on the base's data: a new test
+    /// set cannot hide a regression on the one it replaces.
+    #[default]
+    GateOldData,
+    /// Show the numbers only; gates look at the new data alone.
+    Report,
+}
+
+impl std::fmt::Display for DataChangePolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DataChangePolicy::GateOldData => "gate-old-data",
+            DataChangePolicy::Report => "report",
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -102,6 +102,9 @@ pub struct SuiteReport {
     /// Unified diff of the models' inputs and outputs, when the candidate's differ.
     #[serde(default)]
     pub signature_diff: Option<String>,
+    /// Set when the data file differs at the base revision: both models on the old data too.
+    #[serde(default)]
+    pub data_change: Option<DataChangeReport>,
     /// Each input/output change, classified breaking or compatible.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signature_changes: Vec<crate::model::SignatureChange>,
@@ -113,6 +116,31 @@ pub struct SuiteReport {
     /// The data file (relative to the config) and line the error is about, for annotations.
     #[serde(default)]
     pub error_location: Option<ErrorLocation>,
+}
+
+/// The suite's data changed in this change: the models on the base's data and on the new.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DataChangeReport {
+    /// The base revision the old data was read from.
+    pub revision: String,
+    pub rows_before: usize,
+    pub rows_now: usize,
+    /// `[baseline] data_change`: `gate-old-data` or `report`.
+    pub policy: String,
+    pub metrics: Vec<DataChangeMetric>,
+    /// What the numbers say (the data change alone moved the baseline...).
+    pub notes: Vec<String>,
+}
+
+/// One metric: baseline on old data → baseline on new data → candidate on new data (and the
+/// candidate on the old data, which the `gate-old-data` policy gates).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DataChangeMetric {
+    pub metric: String,
+    pub baseline_old_data: Option<f64>,
+    pub baseline_new_data: Option<f64>,
+    pub candidate_new_data: Option<f64>,
+    pub candidate_old_data: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
