@@ -11,8 +11,8 @@ Writes, deterministically, three case folders, each with `baseline.onnx`, `candi
                     graph, different bytes (so mlops-ci evaluates both); its 171-row test set
   OUTDIR/aa-mlp     a small regression MLP built with onnx.helper, against its re-serialised
                     copy; 1,024 rows of 64 features, batches of 64
-  OUTDIR/slow-mlp   the same MLP against a candidate with one hidden layer duplicated as a
-                    (and widened by a sixteenth) as a side branch with its own weights, its result
+  OUTDIR/slow-mlp   the same MLP against a candidate with one hidden layer duplicated (and
+                    widened by a sixteenth) as a side branch with its own weights, its result
                     scaled by 1e-30 and added to the output, so the predictions do not change
                     and ONNX Runtime can neither drop nor merge it: 33% more multiply-adds,
                     about 30% more time per batch
