@@ -108,6 +108,14 @@ pub enum Command {
     #[command(subcommand)]
     Hook(HookCommand),
 
+    /// What an ONNX model is, read from the file without running it: IR version, opsets,
+    /// producer, inputs and outputs (symbolic dimensions kept), parameters, custom operators,
+    /// external data files.
+    #[command(
+        after_help = "Examples:\n  mlops-ci inspect models/candidate.onnx\n  mlops-ci inspect model.onnx --json\n\nExit status: 0, or 2 when the file is missing, truncated or not an ONNX model."
+    )]
+    Inspect(InspectArgs),
+
     /// Write a starter mlops-ci.toml from the ONNX models and data files found here.
     #[command(
         after_help = "Examples:\n  mlops-ci init          # show what it found, ask, then write mlops-ci.toml\n  mlops-ci init --yes    # no question (also when stdin is not a terminal)\n\nOne suite per .onnx file, with the data file that fits it best, the label column guessed\nfrom the column names, the task from the model's outputs, baseline.ref set to the remote's\ndefault branch, and gates that allow a small regression. Never overwrites a config."
@@ -290,6 +298,15 @@ pub struct EvalArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The ONNX model file.
+    pub model: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

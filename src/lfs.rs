@@ -39,7 +39,8 @@ pub fn parse_pointer(bytes: &[u8]) -> Option<LfsPointer> {
 /// Reads the first bytes of a file and tells whether it is an LFS pointer.
 pub fn file_is_pointer(path: &Path) -> std::io::Result<Option<LfsPointer>> {
     let mut head = Vec::with_capacity(1024);
-    std::fs::File::open(path)?
+    crate::input_file::open_regular(path)?
+        .0
         .take(1025)
         .read_to_end(&mut head)?;
     Ok(parse_pointer(&head))
@@ -50,7 +51,8 @@ pub fn file_is_pointer(path: &Path) -> std::io::Result<Option<LfsPointer>> {
 pub fn sha256_oid_of_file(path: &Path) -> std::io::Result<String> {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
-    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
+    let (file, size) = crate::input_file::open_regular(path)?;
+    std::io::copy(&mut file.take(size), &mut hasher)?;
     let digest = hasher.finalize();
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     Ok(format!("sha256:{hex}"))

@@ -14,6 +14,7 @@ pub mod eval;
 pub mod git;
 pub mod hook;
 pub mod init;
+pub mod input_file;
 pub mod lfs;
 pub mod metrics;
 pub mod model;

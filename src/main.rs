@@ -16,12 +16,19 @@ use mlops_ci::report::{self, Format, RenderOptions, Report};
 use mlops_ci::runtime::{self, RuntimeOptions};
 
 fn main() -> ExitCode {
+    let (name, value) = runtime::TELEMETRY_OFF_ENV;
+    // SAFETY: the first statement of main: no other thread exists yet to read the environment.
+    unsafe { std::env::set_var(name, value) };
     let cli = Cli::parse();
     init_logging(cli.verbose);
     match run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            // Errors quote config strings, paths and data cells from the pull request.
+            eprintln!(
+                "error: {}",
+                mlops_ci::report::escape::for_log(&e.to_string())
+            );
             ExitCode::from(2)
         }
     }
@@ -79,7 +86,7 @@ fn run(cli: &Cli) -> Result<u8> {
                 terminal_only,
                 &selection.nothing_line,
             ) {
-                println!("{line}");
+                println!("{}", report::escape::neutralise_workflow_commands(line));
                 return Ok(0);
             }
             let report = app::check(&config, selection, &options)?;
@@ -113,7 +120,7 @@ fn run(cli: &Cli) -> Result<u8> {
             } else {
                 detect::render_text(&detection)
             };
-            print!("{text}");
+            print!("{}", report::escape::neutralise_workflow_commands(&text));
             Ok(0)
         }
         Command::Hook(command) => run_hook(cli, command),
@@ -141,6 +148,18 @@ fn run(cli: &Cli) -> Result<u8> {
                 config.as_ref(),
             )?;
             emit(&report, &args.output, color)
+        }
+        Command::Inspect(args) => {
+            let display = args.model.display().to_string();
+            let summary = app::inspect_file(&cli.dir.join(&args.model), &display)?;
+            if args.json {
+                let text = serde_json::to_string_pretty(&summary)
+                    .map_err(|e| mlops_ci::error::Error::Usage(e.to_string()))?;
+                println!("{text}");
+            } else {
+                print!("{}", app::render_summary(&display, &summary));
+            }
+            Ok(0)
         }
         Command::Init(args) => init(&cli.dir, args.yes, &args.runtime.options()),
         Command::Doctor(runtime) => {

@@ -455,7 +455,8 @@ fn a_changed_model_signature_is_shown_as_a_diff() {
         .stdout(contains("takes 30 features"));
 
     // Swap: the baseline cannot read the data, the candidate can. Only absolute gates apply,
-    // and the report shows what changed in the signature.
+    // the report shows what changed in the signature, and that change (30 features → 4, the
+    // outputs replaced) is breaking: the default `signature` gate fails.
     std::fs::remove_file(dir.path().join("b.onnx")).unwrap();
     std::fs::remove_file(dir.path().join("m.onnx")).unwrap();
     std::os::unix::fs::symlink(
@@ -475,13 +476,26 @@ fn a_changed_model_signature_is_shown_as_a_diff() {
         .unwrap();
     assert_eq!(
         out.status.code(),
-        Some(0),
+        Some(1),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     let report = json(&out.stdout);
     let suite = &report["suites"][0];
-    assert_eq!(suite["verdict"], "no_baseline");
+    assert_eq!(suite["verdict"], "fail");
+    let signature_gate = suite["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["metric"] == "signature")
+        .expect("a signature gate");
+    assert_eq!(signature_gate["outcome"], "fail");
+    assert!(
+        signature_gate["reason"]
+            .as_str()
+            .unwrap()
+            .contains("input `X`: dimension narrowed: tensor(float)[?,30] → tensor(float)[N,4]")
+    );
     assert!(
         suite["baseline_missing"]
             .as_str()
@@ -502,6 +516,6 @@ fn a_changed_model_signature_is_shown_as_a_diff() {
         .args(["check", "--all", "-C"])
         .arg(dir.path())
         .assert()
-        .code(0)
+        .code(1)
         .stdout(contains("signature changed:"));
 }

@@ -170,6 +170,7 @@ async fn a_broken_data_file_is_annotated_at_its_line() {
     assert!(
         fake.comments(PR)[0]
             .body
-            .contains("holds `n/a`, which is not a number")
+            // Escaped Markdown: the message quotes the cell as text, not as a code span.
+            .contains("holds \\`n/a\\`, which is not a number")
     );
 }

@@ -55,3 +55,126 @@ fn a_suite_without_gates_says_no_gates_configured_even_when_accuracy_fell() {
     );
     assert!(after < before, "the candidate is worse: {before} → {after}");
 }
+
+/// Finding 13: `--templates` naming nothing was silently ignored.
+#[test]
+fn a_templates_directory_that_does_not_exist_is_an_error() {
+    mlops_ci()
+        .args([
+            "check",
+            "--all",
+            "--templates",
+            "/nonexistent/templates",
+            "-C",
+        ])
+        .arg(example("iris"))
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "--templates /nonexistent/templates: not a directory",
+        ));
+}
+
+/// Finding 10: with CRLF line endings every reported line number was one too small (and the
+/// annotations pointed at the line above). Quoted multi-line fields and a BOM count right.
+#[test]
+fn line_numbers_are_right_for_crlf_bom_and_quoted_newlines() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, line) in [
+        (
+            "lf.csv",
+            "a,b,c,d,y\n5.1,3.5,1.4,0.2,setosa\n5.1,bad,1.4,0.2,setosa\n",
+            3,
+        ),
+        (
+            "crlf.csv",
+            "a,b,c,d,y\r\n5.1,3.5,1.4,0.2,setosa\r\n5.1,bad,1.4,0.2,setosa\r\n",
+            3,
+        ),
+        (
+            "bom.csv",
+            "\u{feff}a,b,c,d,y\r\n5.1,3.5,1.4,0.2,setosa\r\n5.1,bad,1.4,0.2,setosa\r\n",
+            3,
+        ),
+        (
+            "quoted.csv",
+            "a,b,c,d,y\r\n5.1,3.5,1.4,0.2,\"set\r\nosa\"\r\n5.1,bad,1.4,0.2,setosa\r\n",
+            4,
+        ),
+        (
+            "short.csv",
+            "a,b,c,d,y\r\n5.1,3.5,1.4,0.2,setosa\r\n5.1,1.4,0.2,setosa\r\n",
+            3,
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        mlops_ci()
+            .args([
+                "eval",
+                "--task",
+                "classification",
+                "--label",
+                "y",
+                "--model",
+            ])
+            .arg(example("iris/models/candidate.onnx"))
+            .arg("--data")
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stdout(contains(format!("{name}: line {line}: ")));
+    }
+}
+
+/// Finding 13: duplicate column names silently used the first.
+#[test]
+fn duplicate_column_names_are_refused_with_their_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.csv");
+    std::fs::write(&path, "a,b,a,d,y\n5.1,3.5,1.4,0.2,setosa\n").unwrap();
+    mlops_ci()
+        .args([
+            "eval",
+            "--task",
+            "classification",
+            "--label",
+            "y",
+            "--model",
+        ])
+        .arg(example("iris/models/candidate.onnx"))
+        .arg("--data")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stdout(contains("column `a` appears twice (columns 1 and 3)"));
+}
+
+/// Finding 13: a data path with no extension, and a config path that is a directory.
+#[test]
+fn unclear_paths_get_clear_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data");
+    std::fs::write(&path, "a,b,c,d,y\n5.1,3.5,1.4,0.2,setosa\n").unwrap();
+    mlops_ci()
+        .args([
+            "eval",
+            "--task",
+            "classification",
+            "--label",
+            "y",
+            "--model",
+        ])
+        .arg(example("iris/models/candidate.onnx"))
+        .arg("--data")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stdout(contains("has no file extension, so its format is unknown"));
+    mlops_ci()
+        .args(["check", "--all", "--config"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains("it is a directory; give the config file itself"));
+}

@@ -7,12 +7,20 @@ use toml::Spanned;
 use super::{BaselineSource, CheckOptions, run_suites};
 use crate::cli::EvalArgs;
 use crate::config::{
-    BaselineConfig, Config, DataConfig, IoConfig, MetricsConfig, RuntimeConfig, SuiteConfig,
+    BaselineConfig, Config, DataConfig, IoConfig, MetricsConfig, ModelChecks, RuntimeConfig,
+    SuiteConfig,
 };
 use crate::error::{Error, Result};
 use crate::report::Report;
 
 pub fn eval_adhoc(args: &EvalArgs, dir: &Path, options: &CheckOptions) -> Result<Report> {
+    if !(1..=crate::config::MAX_BATCH_SIZE).contains(&args.batch_size) {
+        return Err(Error::Usage(format!(
+            "--batch-size {} is out of range: give 1 to {} rows per inference call",
+            args.batch_size,
+            crate::config::MAX_BATCH_SIZE
+        )));
+    }
     check_args(args, dir)?;
     let name = args
         .model
@@ -33,6 +41,7 @@ pub fn eval_adhoc(args: &EvalArgs, dir: &Path, options: &CheckOptions) -> Result
         io: IoConfig::default(),
         metrics: MetricsConfig::default(),
         gates: Vec::new(),
+        model_checks: ModelChecks::default(),
     };
     let config = Config {
         path: PathBuf::from("(command line)"),
@@ -42,7 +51,7 @@ pub fn eval_adhoc(args: &EvalArgs, dir: &Path, options: &CheckOptions) -> Result
         runtime: RuntimeConfig {
             device: args.device,
             threads: 0,
-            batch_size: args.batch_size.max(1),
+            batch_size: args.batch_size,
             ..RuntimeConfig::default()
         },
         suites: vec![suite],

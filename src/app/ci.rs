@@ -20,6 +20,12 @@ pub fn run_ci(
     mut options: CheckOptions,
     color: bool,
 ) -> Result<u8> {
+    // Before anything else reaches the runner's log, stdout or stderr.
+    let mut stdout = std::io::stdout();
+    let stopped = publish::CommandsStopped::begin(&mut stdout).map_err(|source| Error::Write {
+        path: "(stdout)".into(),
+        source,
+    })?;
     let ctx = publish::prepare_ci(&args.publish)?;
     let render = |report: &Report, format: Format, color: bool| {
         report::render(
@@ -60,7 +66,6 @@ pub fn run_ci(
         );
         Ok((report, request))
     })();
-    let mut stdout = std::io::stdout();
     let request = match outcome {
         Ok((report, request)) => {
             print!("{}", render(&report, Format::Terminal, color)?);
@@ -76,7 +81,7 @@ pub fn run_ci(
         }
         Err(e) => {
             // The pull request should still learn why the check is red.
-            eprintln!("error: {e}");
+            eprintln!("error: {}", report::escape::for_log(&e.to_string()));
             let config_path = config_file.map_or_else(
                 || crate::config::CONFIG_FILE_NAME.to_owned(),
                 |p| p.display().to_string(),
@@ -84,6 +89,12 @@ pub fn run_ci(
             PublishRequest::from_error(&e.to_string(), args.suites.clone(), &config_path)
         }
     };
+    // The tool's own commands (annotations, the report group) need commands back on; the
+    // report inside the group is stopped again by `write_workflow_commands`.
+    stopped.resume(&mut stdout).map_err(|source| Error::Write {
+        path: "(stdout)".into(),
+        source,
+    })?;
     let outcome = publish::finish_ci_blocking(&ctx, &request, &args.publish, &mut stdout)?;
     let _ = stdout.flush();
     Ok(args.publish.exit_code(&outcome))

@@ -9,6 +9,7 @@ mod ci;
 mod diff;
 mod doctor;
 mod gate_plan;
+mod inspect;
 mod latency;
 mod suite;
 
@@ -19,6 +20,7 @@ pub use baseline::BaselineSource;
 pub use ci::{run_ci, select_suites};
 pub use diff::diff_reports;
 pub use doctor::doctor;
+pub use inspect::{inspect_file, render_summary};
 pub use suite::PredictionsOut;
 use suite::SuitePlan;
 

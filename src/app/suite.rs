@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::eval::{self, ModelOutcome, ModelRunner, Predictions};
 use crate::metrics::classification::{self, ClassScores, ClassifierOutput};
 use crate::metrics::{MetricId, MetricValues, regression};
-use crate::model::{ModelBytes, Signature, bind};
+use crate::model::{ModelBytes, ModelError, ModelSummary, Signature, bind};
 use crate::report::{
     ClassReport, DataSummary, ErrorLocation, PairedSummary, SuiteReport, TimingSummary,
 };
@@ -58,6 +58,7 @@ pub fn run(
         timing: None,
         notes: Vec::new(),
         signature_diff: None,
+        signature_changes: Vec::new(),
         error: None,
         error_location: None,
     };
@@ -102,7 +103,9 @@ fn evaluate(
 ) -> Result<()> {
     let model_path = config.resolve(&suite.model);
     let model_display = suite.model.display().to_string();
-    let candidate = ModelBytes::from_file(&model_path, &model_display, candidate_source)?;
+    let mut candidate = ModelBytes::from_file(&model_path, &model_display, candidate_source)?;
+    let candidate_summary = check_model(&candidate, model_path.parent(), suite, runtime)?;
+    candidate.identity.summary = Some(Box::new(candidate_summary.clone()));
     report.candidate = Some(candidate.identity.clone());
     let mut baseline = match source.model(&model_path, &model_display)? {
         BaselineModel::Found(model) => Some(model),
@@ -111,6 +114,20 @@ fn evaluate(
             None
         }
     };
+    if let Some(baseline) = &mut baseline {
+        // A baseline from git has its external data at that revision, not on disk.
+        let dir = (baseline.identity.source == "file")
+            .then(|| config.baseline.path.as_ref().map(|p| config.resolve(p)))
+            .flatten();
+        let summary = check_model(
+            baseline,
+            dir.as_deref().and_then(Path::parent),
+            suite,
+            runtime,
+        )?;
+        report.signature_changes = crate::model::classify_signature(&summary, &candidate_summary);
+        baseline.identity.summary = Some(Box::new(summary));
+    }
     report.baseline = baseline.as_ref().map(|m| m.identity.clone());
     // The same bytes give the same predictions: evaluate once (timings included).
     let same_model = baseline
@@ -123,7 +140,12 @@ fn evaluate(
     }
 
     let data_path = config.resolve(&suite.data.path);
-    let reader = crate::data::open(&suite.data, &data_path, suite.task)?;
+    let reader = crate::data::open(
+        &suite.data,
+        &data_path,
+        suite.task,
+        &crate::data::Limits::from_config(&config.runtime),
+    )?;
     let schema = reader.schema().clone();
 
     let mut runners = Vec::new();
@@ -254,6 +276,9 @@ fn evaluate(
     let _compare_span = tracing::info_span!("compare and gate").entered();
     report.metrics = compare::compare(&metric_ids, &candidate_values, baseline_values.as_ref());
     report.gates = compare::evaluate_gates(gates, &candidate_values, baseline_values.as_ref());
+    if let Some(gate) = breaking_signature_gate(config, suite, &report.signature_changes) {
+        report.gates.push(gate);
+    }
     compare::mark_gated(&mut report.metrics, &report.gates);
     report.verdict = compare::suite_verdict(&report.gates, has_baseline);
     if let Some(timing) = &mut report.timing {
@@ -261,6 +286,55 @@ fn evaluate(
         timing.method = Some(timing_method);
     }
     Ok(())
+}
+
+/// Reads the model's protobuf and refuses, before ONNX Runtime loads it, what that runtime
+/// cannot run: a newer opset or IR version, custom operator domains not allowed.
+fn check_model(
+    model: &ModelBytes,
+    dir: Option<&Path>,
+    suite: &SuiteConfig,
+    runtime: &Runtime,
+) -> Result<ModelSummary> {
+    let label = format!("{} ({})", model.identity.path, model.identity.source);
+    let summary =
+        crate::model::inspect(model.bytes.clone(), &label, dir).map_err(ModelError::from)?;
+    crate::model::check_runtime_support(
+        &summary,
+        &label,
+        &runtime.library.version,
+        &suite.model_checks.allow_custom_domains,
+    )
+    .map_err(ModelError::Unsupported)?;
+    Ok(summary)
+}
+
+/// A failed `signature` gate when the candidate breaks the baseline's signature and the suite
+/// does not allow it: callers of the model would break, whatever the metrics say.
+fn breaking_signature_gate(
+    config: &Config,
+    suite: &SuiteConfig,
+    changes: &[crate::model::SignatureChange],
+) -> Option<crate::compare::GateResult> {
+    let breaking: Vec<&str> = changes
+        .iter()
+        .filter(|c| c.breaking)
+        .map(|c| c.description.as_str())
+        .collect();
+    if breaking.is_empty() || suite.model_checks.allow_breaking {
+        return None;
+    }
+    Some(crate::compare::GateResult {
+        metric: "signature".to_owned(),
+        rule: "max_breaking_changes".to_owned(),
+        threshold: 0.0,
+        outcome: crate::compare::GateOutcome::Fail,
+        reason: format!(
+            "breaking signature change: {}; if callers are updated too, set `allow_breaking = true` under [suite.model_checks]",
+            breaking.join("; ")
+        ),
+        line: config.line_of(suite.name.span().start),
+    })
 }
 
 /// Classification metrics for both models, plus per-class tables and paired counts.

@@ -4,6 +4,7 @@
 //! mean a gate silently not enforced. Every error names the file, the line and, for a wrong
 //! key or metric name, the nearest valid one.
 
+mod checks;
 mod error;
 mod hook;
 mod suggest;
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+pub use checks::{MAX_BATCH_SIZE, MAX_THREADS};
 pub use error::ConfigError;
 pub use hook::{HookConfig, HookMode, OnFailure};
 pub use suggest::nearest as nearest_name;
@@ -81,6 +83,9 @@ pub struct RuntimeConfig {
     /// Intra-op threads for ONNX Runtime; 0 lets it use every core.
     pub threads: usize,
     pub batch_size: usize,
+    /// Memory budget for data held whole (NumPy arrays: rows × columns × 8 bytes), in MiB;
+    /// a file declaring more is refused before anything is allocated.
+    pub max_memory_mb: u64,
     /// Paired (candidate, baseline) timed runs wanted for the latency comparison; when the
     /// data has fewer batches, its first batches are run again until this many pairs ran.
     pub timing_runs: usize,
@@ -88,12 +93,16 @@ pub struct RuntimeConfig {
     pub timing_budget_ms: u64,
 }
 
+/// Default of `runtime.max_memory_mb`.
+pub const DEFAULT_MAX_MEMORY_MB: u64 = 4096;
+
 impl Default for RuntimeConfig {
     fn default() -> Self {
         Self {
             device: Device::Auto,
             threads: 0,
             batch_size: 256,
+            max_memory_mb: DEFAULT_MAX_MEMORY_MB,
             timing_runs: 200,
             timing_budget_ms: 2000,
         }
@@ -157,6 +166,22 @@ pub struct SuiteConfig {
     pub metrics: MetricsConfig,
     #[serde(default, rename = "gate")]
     pub gates: Vec<GateConfig>,
+    /// `[suite.model_checks]`: what the candidate model may change against the baseline.
+    #[serde(default)]
+    pub model_checks: ModelChecks,
+}
+
+/// `[suite.model_checks]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelChecks {
+    /// Accept breaking signature changes (a removed or renamed input/output, another dtype, a
+    /// narrowed dimension) instead of failing the suite.
+    #[serde(default)]
+    pub allow_breaking: bool,
+    /// Custom operator domains the runner's ONNX Runtime is known to provide.
+    #[serde(default)]
+    pub allow_custom_domains: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -239,6 +264,15 @@ impl Config {
 
     /// Loads and validates the configuration file at `path`.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        if path.is_dir() {
+            return Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(format!(
+                    "it is a directory; give the config file itself (e.g. {}) or use -C DIR",
+                    path.join(CONFIG_FILE_NAME).display()
+                )),
+            });
+        }
         let source = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
             source,
@@ -280,13 +314,7 @@ impl Config {
                 message: "no suite is defined; add a `[[suite]]` table with `name`, `model`, `task` and `[suite.data]`".into(),
             });
         }
-        if self.runtime.batch_size == 0 {
-            return Err(ConfigError::Invalid {
-                path: self.path.clone(),
-                line: self.line_of(self.source.find("batch_size").unwrap_or(0)),
-                message: "`runtime.batch_size` must be at least 1".into(),
-            });
-        }
+        self.check_runtime()?;
         if self.baseline.git_ref.is_some() && self.baseline.path.is_some() {
             return Err(ConfigError::Invalid {
                 path: self.path.clone(),
@@ -355,6 +383,8 @@ impl Config {
                 }
             }
         }
+        self.check_gate_thresholds()?;
+        self.check_watch_globs()?;
         Ok(())
     }
 

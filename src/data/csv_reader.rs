@@ -4,9 +4,11 @@
 //! so this halves the wall time of reading on a machine with a core to spare.
 
 use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
+use super::line_counter::LineCounter;
 use super::{Batch, BatchReader, DataError, LabelInterner, Schema, Targets};
 use crate::config::{DataConfig, Task};
 
@@ -44,7 +46,9 @@ impl CsvReader {
             path: path.to_path_buf(),
             message,
         };
-        let file = File::open(path).map_err(io)?;
+        // Read no further than the size the file has now: a file that grows is not followed.
+        let (file, size) = crate::input_file::open_regular(path).map_err(io)?;
+        let file = LineCounter::new(file.take(size));
         let mut reader = csv::ReaderBuilder::new()
             .buffer_capacity(1 << 20)
             .from_reader(file);
@@ -61,16 +65,37 @@ impl CsvReader {
         }
         let find = |name: &str, what: &str| {
             header.iter().position(|h| h == name).ok_or_else(|| {
-                let nearest = crate::config::nearest_name(name, header.iter().map(String::as_str));
+                // A 50 MB header cell is neither compared nor echoed whole.
+                let nearest = crate::config::nearest_name(
+                    name,
+                    header.iter().map(String::as_str).filter(|h| h.len() <= 256),
+                );
+                let mut listed: Vec<String> = header
+                    .iter()
+                    .take(50)
+                    .map(|h| shown(h.as_bytes()))
+                    .collect();
+                if header.len() > 50 {
+                    listed.push(format!("… ({} more)", header.len() - 50));
+                }
                 format(format!(
-                    "no column `{name}` ({what}){}; the columns are: {}",
+                    "no column `{}` ({what}){}; the columns are: {}",
+                    shown(name.as_bytes()),
                     nearest
                         .map(|n| format!("; did you mean `{n}`?"))
                         .unwrap_or_default(),
-                    header.join(", ")
+                    listed.join(", ")
                 ))
             })
         };
+        if let Some((first, second, name)) = duplicate_column(&header, config) {
+            return Err(format(format!(
+                "column `{}` appears twice (columns {} and {}); rename one so that it is clear which is used",
+                shown(name.as_bytes()),
+                first + 1,
+                second + 1
+            )));
+        }
         let label_name = config.label.as_deref().ok_or_else(|| {
             format(
                 "`data.label` is not set: name the column that holds the ground truth".to_owned(),
@@ -131,6 +156,7 @@ impl CsvReader {
     fn number(&self, raw: &[u8], line: u64, name: &str) -> Result<f64, DataError> {
         let raw = raw.trim_ascii();
         fast_float2::parse::<f64, _>(raw).map_err(|_| {
+            let name = shown(name.as_bytes());
             if raw.is_empty() {
                 self.error_at(
                     line,
@@ -143,7 +169,7 @@ impl CsvReader {
                     line,
                     format!(
                         "column `{name}` holds `{}`, which is not a number",
-                        String::from_utf8_lossy(raw)
+                        shown(raw)
                     ),
                 )
             }
@@ -183,6 +209,10 @@ impl CsvReader {
                         ));
                     }
                     ids.push(self.labels.intern(text));
+                    if self.labels.len() > super::MAX_CLASSES {
+                        return Err(self
+                            .error_at(line, super::labels::too_many_classes(&self.schema.label)));
+                    }
                 }
                 Targets::Values(values) => {
                     values.push(self.number(label, line, &self.schema.label)?)
@@ -193,10 +223,47 @@ impl CsvReader {
     }
 }
 
+/// A cell or name for a message: at most 100 characters, and a marker when cut.
+fn shown(raw: &[u8]) -> String {
+    const MAX: usize = 100;
+    let text = String::from_utf8_lossy(&raw[..raw.len().min(4 * MAX)]);
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}… ({} bytes in all)", &text[..cut], raw.len()),
+        None if raw.len() > 4 * MAX => format!("{text}… ({} bytes in all)", raw.len()),
+        None => text.into_owned(),
+    }
+}
+
+/// The first column name the suite uses that the header holds twice: its two positions
+/// (0-based) and the name. A duplicate nobody reads is harmless.
+fn duplicate_column<'a>(
+    header: &'a [String],
+    config: &DataConfig,
+) -> Option<(usize, usize, &'a str)> {
+    let used = |name: &str| {
+        config.label.as_deref() == Some(name)
+            || config
+                .features
+                .as_ref()
+                .is_none_or(|features| features.iter().any(|f| f == name))
+    };
+    let mut seen = std::collections::HashMap::new();
+    for (i, name) in header.iter().enumerate() {
+        if let Some(&first) = seen.get(name.as_str()) {
+            if used(name) {
+                return Some((first, i, name.as_str()));
+            }
+        } else {
+            seen.insert(name.as_str(), i);
+        }
+    }
+    None
+}
+
 /// The tokenizer thread: reads records and sends blocks until the file ends, an error, or
 /// the reader is dropped (the send fails).
 fn tokenize(
-    mut reader: csv::Reader<File>,
+    mut reader: csv::Reader<LineCounter<std::io::Take<File>>>,
     columns: &[usize],
     path: &Path,
     tx: &mpsc::SyncSender<Result<RawBlock, DataError>>,
@@ -214,10 +281,23 @@ fn tokenize(
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => {
+                    let line = e
+                        .position()
+                        .map_or(0, |p| reader.get_mut().line_at(p.byte()));
+                    // The csv crate's own message repeats its (CRLF-wrong) line number.
+                    let message = match e.kind() {
+                        csv::ErrorKind::UnequalLengths {
+                            expected_len, len, ..
+                        } => {
+                            format!("this row has {len} fields, but the header has {expected_len}")
+                        }
+                        csv::ErrorKind::Utf8 { err, .. } => format!("not UTF-8 text: {err}"),
+                        _ => e.to_string(),
+                    };
                     let _ = tx.send(Err(DataError::AtLine {
                         path: path.to_path_buf(),
-                        line: e.position().map_or(0, csv::Position::line),
-                        message: e.to_string(),
+                        line,
+                        message,
                     }));
                     return;
                 }
@@ -228,9 +308,8 @@ fn tokenize(
                     .extend_from_slice(record.get(column).unwrap_or_default());
                 block.ends.push(block.bytes.len());
             }
-            block
-                .lines
-                .push(record.position().map_or(0, csv::Position::line));
+            let start = record.position().map_or(0, csv::Position::byte);
+            block.lines.push(reader.get_mut().line_at(start));
             block.rows += 1;
         }
         if block.rows == 0 || tx.send(Ok(block)).is_err() {

@@ -2,6 +2,20 @@
 
 use std::collections::HashMap;
 
+/// The most distinct labels a classification suite may have. Per-class metrics and confusion
+/// matrices grow with its square; far more labels than this mean a regression target (or an
+/// id column) evaluated as classification.
+pub const MAX_CLASSES: usize = 1000;
+
+/// The error for a label column with more than [`MAX_CLASSES`] distinct values.
+pub fn too_many_classes(column: &str) -> String {
+    format!(
+        "the label column `{column}` has more than {MAX_CLASSES} distinct values; is `task` right? \
+         A regression target evaluated as classification has one class per value: set `task = \"regression\"`, \
+         or check that `data.label` names the class column"
+    )
+}
+
 /// Maps label text to dense ids, in order of first appearance.
 ///
 /// Numeric labels are canonicalised (`1`, `1.0` and ` 1 ` are the same class), so that a CSV
@@ -34,6 +48,15 @@ impl LabelInterner {
 
     pub fn intern_i64(&mut self, value: i64) -> u32 {
         self.intern(&value.to_string())
+    }
+
+    /// Distinct labels so far.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
     }
 
     pub fn names(&self) -> &[String] {

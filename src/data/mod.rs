@@ -5,11 +5,13 @@
 
 mod csv_reader;
 mod labels;
+mod line_counter;
+mod npy_header;
 mod npy_reader;
 
 use std::path::{Path, PathBuf};
 
-pub use labels::{LabelInterner, canonical_label, sort_classes};
+pub use labels::{LabelInterner, MAX_CLASSES, canonical_label, sort_classes};
 
 use crate::config::{DataConfig, Task};
 
@@ -36,6 +38,8 @@ pub enum DataError {
     Empty { path: PathBuf },
     #[error("{} is a `.{extension}` file; supported data formats are .csv, .npy and .npz", path.display())]
     UnsupportedFormat { path: PathBuf, extension: String },
+    #[error("{} has no file extension, so its format is unknown; name it .csv, .npy or .npz", path.display())]
+    NoExtension { path: PathBuf },
 }
 
 impl DataError {
@@ -44,6 +48,29 @@ impl DataError {
         match self {
             DataError::AtLine { line, .. } => Some(*line),
             _ => None,
+        }
+    }
+}
+
+/// Bounds on what a data file may make the readers allocate.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Data held whole (NumPy arrays) as f64, in bytes: `runtime.max_memory_mb`.
+    pub max_memory_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_memory_bytes: crate::config::DEFAULT_MAX_MEMORY_MB << 20,
+        }
+    }
+}
+
+impl Limits {
+    pub fn from_config(runtime: &crate::config::RuntimeConfig) -> Limits {
+        Limits {
+            max_memory_bytes: runtime.max_memory_mb.saturating_mul(1 << 20),
         }
     }
 }
@@ -85,6 +112,7 @@ pub fn open(
     config: &DataConfig,
     path: &Path,
     task: Task,
+    limits: &Limits,
 ) -> Result<Box<dyn BatchReader>, DataError> {
     if !path.exists() {
         return Err(DataError::Missing {
@@ -112,7 +140,12 @@ pub fn open(
         .to_ascii_lowercase();
     match extension.as_str() {
         "csv" => Ok(Box::new(csv_reader::CsvReader::open(config, path, task)?)),
-        "npz" | "npy" => Ok(Box::new(npy_reader::NpyReader::open(config, path, task)?)),
+        "" => Err(DataError::NoExtension {
+            path: path.to_path_buf(),
+        }),
+        "npz" | "npy" => Ok(Box::new(npy_reader::NpyReader::open(
+            config, path, task, limits,
+        )?)),
         _ => Err(DataError::UnsupportedFormat {
             path: path.to_path_buf(),
             extension,

@@ -8,7 +8,8 @@ use std::path::Path;
 use ndarray::{Array1, Array2, ArrayD, Ix2};
 use ndarray_npy::{NpzReader, ReadNpyExt};
 
-use super::{Batch, BatchReader, DataError, LabelInterner, Schema, Targets};
+use super::npy_header::NpyHeader;
+use super::{Batch, BatchReader, DataError, LabelInterner, Limits, Schema, Targets};
 use crate::config::{DataConfig, Task};
 
 pub struct NpyReader {
@@ -25,7 +26,12 @@ enum TargetArray {
 }
 
 impl NpyReader {
-    pub fn open(config: &DataConfig, path: &Path, task: Task) -> Result<Self, DataError> {
+    pub fn open(
+        config: &DataConfig,
+        path: &Path,
+        task: Task,
+        limits: &Limits,
+    ) -> Result<Self, DataError> {
         let format = |message: String| DataError::Format {
             path: path.to_path_buf(),
             message,
@@ -34,11 +40,19 @@ impl NpyReader {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("npz"));
         let (features, target, label) = if is_npz {
-            let file = File::open(path).map_err(|source| DataError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
+            let (file, _) =
+                crate::input_file::open_regular(path).map_err(|source| DataError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
             let mut npz = NpzReader::new(file)
+                .map_err(|e| format(format!("not a readable .npz archive: {e}")))?;
+            let (file, _) =
+                crate::input_file::open_regular(path).map_err(|source| DataError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+            let mut archive = zip::ZipArchive::new(file)
                 .map_err(|e| format(format!("not a readable .npz archive: {e}")))?;
             let names = npz.names().map_err(|e| format(e.to_string()))?;
             let find = |wanted: &[&str]| {
@@ -60,6 +74,10 @@ impl NpyReader {
                     names.join(", ")
                 ))
             })?;
+            for name in [&x_name, &y_name] {
+                check_npz_member(&mut archive, name, limits)
+                    .map_err(|e| format(format!("array `{name}`: {e}")))?;
+            }
             let features = npz_any(&mut npz, &x_name)
                 .and_then(|a| {
                     a.into_dimensionality::<Ix2>()
@@ -74,6 +92,11 @@ impl NpyReader {
                 format("`data.label` must name the .npy file holding the targets".into())
             })?;
             let target_path = path.parent().unwrap_or(Path::new(".")).join(&label);
+            check_npy_file(path, limits).map_err(format)?;
+            check_npy_file(&target_path, limits).map_err(|message| DataError::Format {
+                path: target_path.clone(),
+                message,
+            })?;
             let features = read_npy_any(path).map_err(format)?;
             let features = features
                 .into_dimensionality::<Ix2>()
@@ -109,12 +132,16 @@ impl NpyReader {
         }
         let mut labels = LabelInterner::default();
         let targets = match task {
-            Task::Classification => TargetArray::Classes(
-                target
-                    .iter()
-                    .map(|v| labels.intern(&v.to_string()))
-                    .collect(),
-            ),
+            Task::Classification => {
+                let mut ids = Vec::with_capacity(target.len());
+                for v in &target {
+                    ids.push(labels.intern(&v.to_string()));
+                    if labels.len() > super::MAX_CLASSES {
+                        return Err(format(super::labels::too_many_classes(&label)));
+                    }
+                }
+                TargetArray::Classes(ids)
+            }
             Task::Regression => TargetArray::Values(target),
         };
         let feature_names = match &config.features {
@@ -141,6 +168,30 @@ impl NpyReader {
     }
 }
 
+/// Checks an `.npy` file's declared shape against its size and the memory budget.
+fn check_npy_file(path: &Path, limits: &Limits) -> Result<(), String> {
+    let (mut file, size) = crate::input_file::open_regular(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    NpyHeader::read(&mut file)?.check(size, limits.max_memory_bytes)
+}
+
+/// Checks an archive member's declared shape against its declared size and the budget.
+fn check_npz_member(
+    archive: &mut zip::ZipArchive<File>,
+    name: &str,
+    limits: &Limits,
+) -> Result<(), String> {
+    // ndarray-npy names members without their `.npy` suffix.
+    let file_name = if archive.index_for_name(name).is_some() {
+        name.to_owned()
+    } else {
+        format!("{name}.npy")
+    };
+    let mut member = archive.by_name(&file_name).map_err(|e| e.to_string())?;
+    let size = member.size();
+    NpyHeader::read(&mut member)?.check(size, limits.max_memory_bytes)
+}
+
 /// Reads an array of any common numeric dtype from an archive, as f64.
 fn npz_any(npz: &mut NpzReader<File>, name: &str) -> Result<ArrayD<f64>, String> {
     macro_rules! try_types {
@@ -159,13 +210,13 @@ fn read_npy_any(path: &Path) -> Result<ArrayD<f64>, String> {
     macro_rules! try_types {
         ($($t:ty),*) => {{
             $(
-                let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let (file, _) = crate::input_file::open_regular(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
                 if let Ok(a) = ArrayD::<$t>::read_npy(file) { return Ok(a.mapv(|v| v as f64)); }
             )*
         }};
     }
     try_types!(f64, f32, i64, i32, u8, i8, u16, i16, u32, u64);
-    Err(format!("{}: not a numeric .npy array", path.display()))
+    Err("not a numeric .npy array".to_owned())
 }
 
 impl BatchReader for NpyReader {
@@ -220,7 +271,8 @@ mod tests {
             label: None,
             features: None,
         };
-        let mut reader = NpyReader::open(&config, &path, Task::Classification).unwrap();
+        let mut reader =
+            NpyReader::open(&config, &path, Task::Classification, &Limits::default()).unwrap();
         assert_eq!(reader.schema().features, ["x0", "x1"]);
         let first = reader.next_batch(2).unwrap().unwrap();
         assert_eq!(first.features, [1.0, 2.0, 3.0, 4.0]);
@@ -244,7 +296,7 @@ mod tests {
             label: Some("target".into()),
             features: None,
         };
-        let err = NpyReader::open(&config, &path, Task::Regression)
+        let err = NpyReader::open(&config, &path, Task::Regression, &Limits::default())
             .err()
             .unwrap()
             .to_string();

@@ -407,7 +407,7 @@ impl Repo {
         match id {
             Some(id) => self.repo.find_blob(id).ok().map(|b| b.content().to_vec()),
             None if new_side && change.kind != ChangeKind::Deleted => {
-                std::fs::read(self.workdir().join(path)).ok()
+                crate::input_file::read_regular(&self.workdir().join(path)).ok()
             }
             None => None,
         }

@@ -2,6 +2,10 @@
 //! and outputs map onto a suite's data (binding).
 
 mod binding;
+mod compat;
+mod inspect;
+#[allow(clippy::all, clippy::pedantic, rustdoc::all)]
+mod onnx_proto;
 mod signature;
 
 use std::path::{Path, PathBuf};
@@ -10,6 +14,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 pub use binding::{Binding, InputBinding, LabelKind, OutputBinding, ScoreKind, bind};
+pub use compat::{RuntimeLimits, SignatureChange, check_runtime_support, classify_signature};
+pub use inspect::{Dim, InspectError, ModelSummary, Opset, TensorSpec, inspect};
 pub use signature::{ElemType, Port, PortKind, Signature};
 
 #[derive(Debug, thiserror::Error)]
@@ -27,12 +33,18 @@ pub enum ModelError {
     EmptyFile { path: PathBuf },
     #[error("model {model}: {message}")]
     Binding { model: String, message: String },
+    #[error(transparent)]
+    Inspect(#[from] InspectError),
+    /// Opset, IR version or custom operators the runtime cannot run (found before loading).
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// A model's bytes and where they came from.
 pub struct ModelBytes {
     pub identity: ModelIdentity,
-    pub bytes: Vec<u8>,
+    /// `Bytes`: inspection slices the weights out of it instead of copying them.
+    pub bytes: prost::bytes::Bytes,
 }
 
 /// What exactly was evaluated, for the report: enough to find the file again and to tell
@@ -47,6 +59,9 @@ pub struct ModelIdentity {
     pub git_blob: String,
     pub sha256: String,
     pub size_bytes: u64,
+    /// What the model is (opsets, signature, parameters), read from its protobuf.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<Box<ModelSummary>>,
 }
 
 impl ModelBytes {
@@ -57,7 +72,7 @@ impl ModelBytes {
                 path: path.to_path_buf(),
             });
         }
-        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+        let bytes = crate::input_file::read_regular(path).map_err(|source| ModelError::Io {
             path: path.to_path_buf(),
             source,
         })?;
@@ -89,8 +104,12 @@ impl ModelBytes {
                 .unwrap_or_default(),
             sha256: hex(&Sha256::digest(&bytes)),
             size_bytes: bytes.len() as u64,
+            summary: None,
         };
-        Ok(Self { identity, bytes })
+        Ok(Self {
+            identity,
+            bytes: bytes.into(),
+        })
     }
 }
 

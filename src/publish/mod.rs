@@ -40,7 +40,7 @@ pub use run::{
     publish_from_dir_blocking,
 };
 pub use workflow_commands::{
-    append_step_summary, format_step_output, step_outputs, write_step_outputs,
+    CommandsStopped, append_step_summary, format_step_output, step_outputs, write_step_outputs,
     write_workflow_commands,
 };
 
@@ -73,13 +73,11 @@ impl PublishRequest {
     /// model, no ONNX Runtime), so the pull request still learns why the check is red.
     /// `json` is `{"verdict": "error", "error": message}`, not a full report.
     pub fn from_error(message: &str, suites: Vec<String>, config_path: &str) -> PublishRequest {
-        // A fence longer than any backtick run in the message, so it cannot close early.
-        let longest_run = message.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-        let fence = "`".repeat(longest_run.max(2) + 1);
         PublishRequest {
+            // A fence longer than any backtick run in the message, so it cannot close early.
             markdown: format!(
-                "### 💥 mlops-ci could not run\n\n{fence}text\n{}\n{fence}\n",
-                message.trim_end()
+                "### 💥 mlops-ci could not run\n\n{}\n",
+                crate::report::escape::markdown_code_block(message.trim_end(), "text")
             ),
             json: serde_json::json!({ "verdict": "error", "error": message }).to_string(),
             verdict: Verdict::Error,
@@ -151,6 +149,21 @@ pub struct PublishOptions {
     pub retry: RetryPolicy,
     /// Per-request connect and read timeout.
     pub request_timeout: Duration,
+    /// All GitHub calls of a run together, retries included: an API that never answers must
+    /// not hold the job (`MLOPS_CI_GITHUB_TIMEOUT` seconds, default 60).
+    pub total_timeout: Duration,
+}
+
+/// The environment variable that sets [`PublishOptions::total_timeout`], in seconds.
+pub const GITHUB_TIMEOUT_ENV: &str = "MLOPS_CI_GITHUB_TIMEOUT";
+
+fn total_timeout_from_env() -> Duration {
+    let secs = std::env::var(GITHUB_TIMEOUT_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(60);
+    Duration::from_secs(secs)
 }
 
 impl Default for PublishOptions {
@@ -161,6 +174,7 @@ impl Default for PublishOptions {
             comment_key: None,
             retry: RetryPolicy::default(),
             request_timeout: Duration::from_secs(30),
+            total_timeout: total_timeout_from_env(),
         }
     }
 }

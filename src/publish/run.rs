@@ -74,6 +74,15 @@ pub async fn finish_ci(
     Ok(outcome)
 }
 
+/// Why publishing stopped: GitHub took longer than the run's total deadline.
+fn deadline_message(options: &PublishOptions) -> String {
+    format!(
+        "GitHub did not finish answering within {} s, so publishing stopped (the report is in the job summary and the bundle; set {} to wait longer)",
+        options.total_timeout.as_secs(),
+        super::GITHUB_TIMEOUT_ENV
+    )
+}
+
 /// [`finish_ci`] on a runtime of its own, for a synchronous `main`.
 pub fn finish_ci_blocking(
     ctx: &GithubContext,
@@ -93,7 +102,18 @@ pub async fn publish(
     let pr = ctx.pull_request.as_ref().map(|pr| pr.number);
     let run_url = ctx.run_url();
     match client(ctx, options) {
-        Ok(api) => publish_with(&api, pr, ctx.head_sha(), run_url.as_deref(), req, options).await,
+        Ok(api) => {
+            let publishing =
+                publish_with(&api, pr, ctx.head_sha(), run_url.as_deref(), req, options);
+            match tokio::time::timeout(options.total_timeout, publishing).await {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    let mut outcome = PublishOutcome::new(req.verdict);
+                    outcome.problems.push(deadline_message(options));
+                    outcome
+                }
+            }
+        }
         Err(e) => {
             let mut outcome = PublishOutcome::new(req.verdict);
             outcome.problems.push(e.to_string());
@@ -111,7 +131,16 @@ pub async fn publish_from_dir(
 ) -> Result<PublishOutcome, PublishError> {
     let ctx = GithubContext::from_env()?;
     let bundle = read_and_validate_bundle(&args.from, &ctx)?;
-    let outcome = publish_bundle(&ctx, &bundle, options).await?;
+    let outcome = tokio::time::timeout(
+        options.total_timeout,
+        publish_bundle(&ctx, &bundle, options),
+    )
+    .await
+    .map_err(|_| PublishError::Api {
+        operation: "publishing the bundle",
+        status: None,
+        message: deadline_message(options),
+    })??;
     let mut outcome = outcome;
     if let Some(path) = &ctx.step_summary
         && let Err(e) = append_step_summary(

@@ -29,6 +29,29 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// Workflow commands off (`::stop-commands::TOKEN`) from the first line `ci` prints until
+/// [`CommandsStopped::resume`], so that nothing the run prints on the way — the terminal
+/// report, warnings and errors on stderr, all of which hold text from the pull request —
+/// can act on the job. The runner reads stdout and stderr as one stream.
+pub struct CommandsStopped {
+    token: String,
+}
+
+impl CommandsStopped {
+    pub fn begin(out: &mut dyn Write) -> std::io::Result<CommandsStopped> {
+        let token = format!("mlops-ci-{:016x}", random_u64());
+        writeln!(out, "::stop-commands::{token}")?;
+        out.flush()?;
+        Ok(CommandsStopped { token })
+    }
+
+    /// Turns workflow commands back on, for the tool's own (escaped) commands.
+    pub fn resume(self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(out, "::{}::", self.token)?;
+        out.flush()
+    }
+}
+
 /// `::error file=...,line=...,title=...::message` for each failed gate and data problem, so
 /// that they show on the run page and in the PR's changed files, and a group with the report.
 pub fn write_workflow_commands(out: &mut dyn Write, req: &PublishRequest) -> std::io::Result<()> {

@@ -1,6 +1,7 @@
 //! The Report: one serialisable value holding everything a run found, rendered by templates
 //! into terminal text and Markdown, or written as JSON (the interchange format).
 
+pub mod escape;
 mod render;
 
 use serde::{Deserialize, Serialize};
@@ -97,6 +98,9 @@ pub struct SuiteReport {
     /// Unified diff of the models' inputs and outputs, when the candidate's differ.
     #[serde(default)]
     pub signature_diff: Option<String>,
+    /// Each input/output change, classified breaking or compatible.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signature_changes: Vec<crate::model::SignatureChange>,
     /// Set when the suite could not be evaluated; then most other fields are empty.
     pub error: Option<String>,
     /// The data file (relative to the config) and line the error is about, for annotations.

@@ -4,9 +4,12 @@
 use std::path::PathBuf;
 
 use minijinja::value::Value;
-use minijinja::{Environment, UndefinedBehavior};
+use minijinja::{AutoEscape, Environment, Error, Output, State, UndefinedBehavior};
 
 use super::Report;
+use super::escape::{
+    markdown_code, markdown_code_block, markdown_text, neutralise_workflow_commands, terminal_text,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -34,6 +37,8 @@ pub enum RenderError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("--templates {}: not a directory (it should hold terminal.txt.j2 and/or markdown.md.j2)", .0.display())]
+    NotADirectory(PathBuf),
     #[error("cannot write JSON: {0}")]
     Json(#[from] serde_json::Error),
 }
@@ -52,6 +57,11 @@ pub fn render(
     format: Format,
     options: &RenderOptions,
 ) -> Result<String, RenderError> {
+    if let Some(dir) = &options.templates
+        && !dir.is_dir()
+    {
+        return Err(RenderError::NotADirectory(dir.clone()));
+    }
     let (name, builtin) = match format {
         Format::Json => return Ok(serde_json::to_string_pretty(report)? + "\n"),
         Format::Terminal => TERMINAL,
@@ -70,7 +80,51 @@ pub fn render(
         message: format!("{e:#}"),
     };
     let template = env.template_from_named_str(name, &source).map_err(fail)?;
-    template.render(minijinja::context! { report => Value::from(minijinja::value::Serde(report)), version => env!("CARGO_PKG_VERSION") }).map_err(fail)
+    let text = template.render(minijinja::context! { report => Value::from(minijinja::value::Serde(report)), version => env!("CARGO_PKG_VERSION") }).map_err(fail)?;
+    Ok(match format {
+        // The last line of defence for text that may reach a runner's log: whatever a (user)
+        // template does, no line starts a workflow command.
+        Format::Terminal => neutralise_workflow_commands(&text).into_owned(),
+        _ => text,
+    })
+}
+
+/// Escaping by template: every interpolated value goes through the escaper of its output,
+/// built-in and `--templates` ones alike, unless a filter below already escaped it.
+const TERMINAL_ESCAPE: &str = "terminal";
+const MARKDOWN_ESCAPE: &str = "markdown";
+
+fn auto_escape_for(name: &str) -> AutoEscape {
+    if name.ends_with(".md.j2") || name.ends_with(".md") {
+        AutoEscape::Custom(MARKDOWN_ESCAPE.into())
+    } else {
+        AutoEscape::Custom(TERMINAL_ESCAPE.into())
+    }
+}
+
+/// `value` as text escaped for the template's output; safe strings (from the filters below
+/// and macros) pass as they are.
+fn escaped(state: &State, value: &Value) -> String {
+    if value.is_safe() {
+        return value.to_string();
+    }
+    let text = if value.is_undefined() || value.is_none() {
+        String::new()
+    } else {
+        value.to_string()
+    };
+    match state.auto_escape() {
+        AutoEscape::Custom(name) if name == MARKDOWN_ESCAPE => markdown_text(&text),
+        _ => terminal_text(&text),
+    }
+}
+
+fn format_value(out: &mut Output, state: &mut State, value: &Value) -> Result<(), Error> {
+    if value.is_none() && !value.is_safe() {
+        // As minijinja prints it by default; templates show "—" through `num` instead.
+        return out.write_str("none").map_err(Error::from);
+    }
+    out.write_str(&escaped(state, value)).map_err(Error::from)
 }
 
 fn environment(color: bool) -> Environment<'static> {
@@ -87,13 +141,32 @@ fn environment(color: bool) -> Environment<'static> {
     env.add_filter("num", num);
     env.add_filter("signed", signed);
     env.add_filter("pct", pct);
-    env.add_filter("ljust", |s: String, w: usize| format!("{s:<w$}"));
-    env.add_filter("rjust", |s: String, w: usize| format!("{s:>w$}"));
-    env.add_filter("md", |s: String| {
-        s.replace('|', "\\|")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('\n', " ")
+    env.set_auto_escape_callback(auto_escape_for);
+    env.set_formatter(format_value);
+    env.add_filter("ljust", |state: &State, v: Value, w: usize| {
+        Value::from_safe_string(format!("{:<w$}", escaped(state, &v)))
+    });
+    env.add_filter("rjust", |state: &State, v: Value, w: usize| {
+        Value::from_safe_string(format!("{:>w$}", escaped(state, &v)))
+    });
+    // Markdown text, for templates written before escaping was automatic.
+    env.add_filter("md", |v: Value| {
+        Value::from_safe_string(if v.is_safe() {
+            v.to_string()
+        } else {
+            markdown_text(&v.to_string())
+        })
+    });
+    // An inline code span (`name`) that the value cannot close.
+    env.add_filter("code", |v: Value| {
+        Value::from_safe_string(markdown_code(&v.to_string()))
+    });
+    // A fenced code block whose fence the value cannot close.
+    env.add_filter("code_block", |v: Value, lang: Option<String>| {
+        Value::from_safe_string(markdown_code_block(
+            &v.to_string(),
+            lang.as_deref().unwrap_or(""),
+        ))
     });
     env.add_filter("short", |s: String| s.chars().take(12).collect::<String>());
     for (name, code) in [
@@ -103,12 +176,13 @@ fn environment(color: bool) -> Environment<'static> {
         ("bold", "1"),
         ("dim", "2"),
     ] {
-        env.add_filter(name, move |s: String| {
-            if color {
+        env.add_filter(name, move |state: &State, v: Value| {
+            let s = escaped(state, &v);
+            Value::from_safe_string(if color {
                 format!("\x1b[{code}m{s}\x1b[0m")
             } else {
                 s
-            }
+            })
         });
     }
     env

@@ -54,6 +54,12 @@ pub struct RuntimeInfo {
     pub device_note: Option<String>,
 }
 
+/// `with_telemetry(false)` alone still lets ONNX Runtime create
+/// `~/.cache/Microsoft/DeveloperTools/.onnxruntime/{deviceid,onnxruntime.db}` and log a
+/// ProcessInfo event there on every run; this variable, set before the environment is built,
+/// stops that. The binary's `main` sets it first thing, while it has one thread.
+pub const TELEMETRY_OFF_ENV: (&str, &str) = ("ORT_DISABLE_TELEMETRY", "1");
+
 /// A loaded ONNX Runtime, ready to build sessions.
 pub struct Runtime {
     pub library: RuntimeLibrary,
@@ -98,6 +104,9 @@ impl Runtime {
         let environment = ort::init_from(&library.path)
             .map_err(|e| unusable(e.to_string()))?
             .with_name("mlops-ci")
+            // No usage events; ONNX Runtime's own store is kept off by ORT_DISABLE_TELEMETRY,
+            // which main sets (see `TELEMETRY_OFF_ENV`).
+            .with_telemetry(false)
             .build()
             .map_err(|e| unusable(e.to_string()))?;
         Ok(Runtime {
