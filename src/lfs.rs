@@ -58,6 +58,21 @@ pub fn sha256_oid_of_file(path: &Path) -> std::io::Result<String> {
     Ok(format!("sha256:{hex}"))
 }
 
+/// Where Git LFS keeps the object `pointer` names in the repository at `git_dir`, when it was
+/// fetched: `<git_dir>/lfs/objects/ab/cd/abcd…`.
+pub fn local_object(git_dir: &Path, pointer: &LfsPointer) -> Option<std::path::PathBuf> {
+    let hex = pointer.oid.strip_prefix("sha256:")?;
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let path = git_dir
+        .join("lfs/objects")
+        .join(&hex[..2])
+        .join(&hex[2..4])
+        .join(hex);
+    path.is_file().then_some(path)
+}
+
 /// The message for a pointer found where content was expected.
 pub fn pointer_message(path: &Path, pointer: &LfsPointer) -> String {
     format!(
