@@ -279,3 +279,57 @@ fn a_git_baseline_that_is_a_symlink_is_followed_or_named() {
         .code(2)
         .stdout(contains("is a symbolic link to `/etc/hostname`"));
 }
+
+/// Finding 11: `nan`/`inf` cells were taken as numbers with no note; a tree model passed
+/// silently, a linear one failed blaming the model with a 0-based row and no file.
+#[test]
+fn non_finite_cells_are_counted_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let iris = std::fs::read_to_string(example("iris/data/test.csv")).unwrap();
+    let mut lines: Vec<String> = iris.lines().map(str::to_owned).collect();
+    lines[2] = format!("nan,{}", lines[2].split_once(',').unwrap().1);
+    lines[5] = format!("inf,{}", lines[5].split_once(',').unwrap().1);
+    let path = dir.path().join("iris.csv");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    mlops_ci()
+        .args([
+            "eval",
+            "--task",
+            "classification",
+            "--label",
+            "species",
+            "--model",
+        ])
+        .arg(example("iris/models/candidate.onnx"))
+        .arg("--data")
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stdout(contains(
+            "column `sepal_length` holds 2 non-finite value(s) (NaN or ±inf; first on line 3)",
+        ));
+
+    let diabetes = std::fs::read_to_string(example("diabetes/data/test.csv")).unwrap();
+    let mut lines: Vec<String> = diabetes.lines().map(str::to_owned).collect();
+    lines[4] = format!("nan,{}", lines[4].split_once(',').unwrap().1);
+    let path = dir.path().join("diabetes.csv");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    mlops_ci()
+        .args([
+            "eval",
+            "--task",
+            "regression",
+            "--label",
+            "target",
+            "--model",
+        ])
+        .arg(example("diabetes/models/baseline.onnx"))
+        .arg("--data")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stdout(contains("non-finite values the model cannot take"))
+        .stdout(contains(
+            "diabetes.csv: column `age` holds 1 non-finite value(s) (NaN or ±inf; first on line 5)",
+        ));
+}

@@ -75,6 +75,8 @@ pub struct EvalOutcome {
     pub models: Vec<ModelOutcome>,
     /// How the models were timed; the pairs for the candidate/baseline latency ratio.
     pub timing: TimingLog,
+    /// What the reader had to say about the data (non-finite cells), for the report.
+    pub data_notes: Vec<String>,
 }
 
 /// Streams the data through every model, batch by batch, timing them as [`timing`]
@@ -100,7 +102,7 @@ pub fn evaluate(
     let mut truth = None::<Targets>;
     let mut rows = 0;
 
-    let (truth_classes, result) = std::thread::scope(|scope| {
+    let ((truth_classes, data_notes), result) = std::thread::scope(|scope| {
         // Two batches in flight: parsing overlaps inference without holding more data.
         let (tx, rx) = mpsc::sync_channel(2);
         let producer = scope.spawn(move || {
@@ -118,7 +120,7 @@ pub fn evaluate(
                     }
                 }
             }
-            reader.class_names()
+            (reader.class_names(), reader.notes())
         });
         let result = (|| -> Result<(), EvalError> {
             let mut elapsed = vec![Duration::ZERO; runners.len()];
@@ -174,6 +176,18 @@ pub fn evaluate(
         (producer.join().unwrap_or_default(), result)
     });
     result?;
+    // A model that predicts NaN on NaN inputs is not broken: say where they came from.
+    let with_data_notes = |e: EvalError| match e {
+        EvalError::NotANumber { ref model, .. } if !data_notes.is_empty() => EvalError::Output {
+            model: model.clone(),
+            message: format!(
+                "{}; the data holds non-finite values the model cannot take: {}",
+                e.to_string().trim_start_matches(&format!("{model}: ")),
+                data_notes.join("; ")
+            ),
+        },
+        e => e,
+    };
     timing.repeat(plan, runners, &mut scratch, &mut latencies, &feature_names)?;
     // No batch at all: the caller reports the empty dataset with its path.
     let truth = truth.unwrap_or(Targets::Values(Vec::new()));
@@ -182,7 +196,7 @@ pub fn evaluate(
         .zip(sinks)
         .zip(latencies)
         .map(|((runner, sink), latency)| {
-            let predictions = sink.finish(runner.role, rows)?;
+            let predictions = sink.finish(runner.role, rows).map_err(with_data_notes)?;
             Ok(ModelOutcome {
                 predictions,
                 latency,
@@ -195,6 +209,7 @@ pub fn evaluate(
         truth_classes,
         models,
         timing,
+        data_notes,
     })
 }
 
