@@ -252,7 +252,7 @@ fn a_model_new_since_the_base_has_no_baseline() {
 }
 
 #[test]
-fn changed_data_is_noted_and_both_models_use_the_current_data() {
+fn changed_data_is_shown_with_both_models_on_the_old_data_too() {
     let repo = iris_repo_with_regression();
     let data = std::fs::read_to_string(repo.path().join("data/test.csv")).unwrap();
     let fewer: String = data.lines().take(41).map(|l| format!("{l}\n")).collect();
@@ -265,10 +265,11 @@ fn changed_data_is_noted_and_both_models_use_the_current_data() {
     let report = json(&out.stdout);
     let suite = &report["suites"][0];
     assert_eq!(suite["data"]["rows"], 40);
-    let notes = suite["notes"].to_string();
-    assert!(
-        notes.contains("changed since `main` (60 rows then, 40 rows now)"),
-        "{notes}"
+    let change = &suite["data_change"];
+    assert_eq!(change["revision"], "main");
+    assert_eq!(
+        (change["rows_before"].as_u64(), change["rows_now"].as_u64()),
+        (Some(60), Some(40))
     );
 }
 

@@ -54,6 +54,7 @@ pub fn eval_adhoc(args: &EvalArgs, dir: &Path, options: &CheckOptions) -> Result
             batch_size: args.batch_size,
             ..RuntimeConfig::default()
         },
+        statistics: Default::default(),
         suites: vec![suite],
         hook: Default::default(),
     };

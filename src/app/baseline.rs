@@ -127,48 +127,4 @@ impl BaselineSource {
             },
         })
     }
-
-    /// When the data file differs at the base revision: a note with both sizes, so a reader
-    /// knows the models were compared on the candidate's data.
-    pub fn data_change_note(
-        &self,
-        data_path: &Path,
-        display: &str,
-        rows_now: usize,
-    ) -> Option<String> {
-        let BaselineSource::Git { repo, base } = self else {
-            return None;
-        };
-        let then = repo.blob_id_at(base.commit, data_path).ok()?;
-        if then.is_some() && then == repo.working_blob_id(data_path).ok() {
-            return None;
-        }
-        match repo.read_at(base.commit, data_path).ok()? {
-            Some((bytes, _)) => {
-                let rows_then = if display.ends_with(".csv") {
-                    // Newline count minus the header; good enough for a note.
-                    format!("{} rows", bytecount_lines(&bytes).saturating_sub(1))
-                } else {
-                    format!("{} bytes", bytes.len())
-                };
-                Some(format!(
-                    "`{display}` changed since `{}` ({rows_then} then, {rows_now} rows now); both models were evaluated on the current data",
-                    base.revision
-                ))
-            }
-            None => Some(format!(
-                "`{display}` is new since `{}`; both models were evaluated on it",
-                base.revision
-            )),
-        }
-    }
-}
-
-fn bytecount_lines(bytes: &[u8]) -> usize {
-    let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
-    if bytes.last().is_some_and(|&b| b != b'\n') {
-        newlines + 1
-    } else {
-        newlines
-    }
 }

@@ -66,7 +66,9 @@ pub fn diff_reports(before: &Path, after: &Path, config: Option<&Config>) -> Res
         let specs = config
             .and_then(|c| Some(c.suite(&suite.name)?.gate_specs(c)))
             .unwrap_or_default();
-        let gates = compare::evaluate_gates(&specs, &now, Some(&then));
+        let mut gates = compare::evaluate_gates(&specs, &now, Some(&then));
+        // Saved reports keep no resamples: a gate's `confidence` cannot apply, and says so.
+        compare::significance::apply_confidence(&mut gates, &specs, None);
         let verdict = if suite.error.is_some() || previous.error.is_some() {
             Verdict::Error
         } else if gates.is_empty() {
@@ -81,6 +83,7 @@ pub fn diff_reports(before: &Path, after: &Path, config: Option<&Config>) -> Res
             baseline_missing: None,
             classes: None,
             paired: None,
+            flips: None,
             verdict,
             ..suite.clone()
         });

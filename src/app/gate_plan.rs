@@ -5,11 +5,13 @@ use std::collections::HashMap;
 
 use super::baseline::BaselineSource;
 use crate::compare::{self, GateChange};
-use crate::config::{Config, GateSpec, SuiteConfig};
+use crate::config::{Config, DataChangePolicy, GateSpec, SuiteConfig};
 use crate::report::GatePolicyReport;
 
 pub struct GatePlan {
     by_suite: HashMap<String, Vec<GateSpec>>,
+    /// `[baseline] data_change` in force: the base's, if the change relaxes it unaccepted.
+    pub data_change: DataChangePolicy,
     pub report: GatePolicyReport,
     /// Suites of the base that the change removed, not accepted: the run fails.
     pub removed_unaccepted: Vec<String>,
@@ -28,6 +30,7 @@ impl GatePlan {
     pub fn new(config: &Config, baseline: &BaselineSource, accepted_by: Option<&str>) -> Self {
         let own = |source: String| GatePlan {
             by_suite: HashMap::new(),
+            data_change: config.baseline.data_change,
             report: GatePolicyReport {
                 source,
                 changes: Vec::new(),
@@ -69,6 +72,20 @@ impl GatePlan {
             "the gates of the config at {at}, with this change's tightenings"
         ));
         let mut changes: Vec<GateChange> = Vec::new();
+        let (then, now) = (
+            base_config.baseline.data_change,
+            config.baseline.data_change,
+        );
+        if then == DataChangePolicy::GateOldData && now == DataChangePolicy::Report {
+            changes.push(compare::relaxed_data_change(
+                &then.to_string(),
+                &now.to_string(),
+                accepted_by,
+            ));
+            if accepted_by.is_none() {
+                plan.data_change = then;
+            }
+        }
         for suite in &config.suites {
             let Some(then) = base_config.suite(suite.name()) else {
                 plan.report.notes.push(format!(

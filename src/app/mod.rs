@@ -6,6 +6,7 @@
 mod adhoc;
 mod baseline;
 mod ci;
+mod data_change;
 mod diff;
 mod doctor;
 mod gate_plan;
@@ -178,6 +179,8 @@ pub fn run_suites(
             &SuitePlan {
                 candidate_source: options.candidate_label.as_deref().unwrap_or("working tree"),
                 gates: plan.gates(config, suite),
+                data_change: plan.data_change,
+                accepted_by: options.accept_gate_changes.as_deref(),
             },
             predictions.as_mut(),
         );

@@ -5,9 +5,12 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::baseline::{BaselineModel, BaselineSource};
+use super::data_change::{NewDataRun, evaluate_on_base_data};
 use super::latency;
-use crate::compare::{self, Verdict};
-use crate::config::{Config, Device, GateSpec, SuiteConfig, Task};
+use crate::compare::bootstrap::{self, BootstrapSettings, ClassifierExamples, Examples};
+use crate::compare::significance::{self, SuiteStatistics};
+use crate::compare::{self, Verdict, flips};
+use crate::config::{Config, DataChangePolicy, Device, GateSpec, SuiteConfig, Task};
 use crate::data::Targets;
 use crate::error::{Error, Result};
 use crate::eval::{self, ModelOutcome, ModelRunner, Predictions};
@@ -25,6 +28,10 @@ pub struct SuitePlan<'a> {
     pub candidate_source: &'a str,
     /// The gates in force (the base's, where the change would loosen them).
     pub gates: Vec<GateSpec>,
+    /// `[baseline] data_change` in force.
+    pub data_change: DataChangePolicy,
+    /// What accepts loosened gates, if anything (old-data gate failures too).
+    pub accepted_by: Option<&'a str>,
 }
 
 pub struct SuiteOutcome {
@@ -55,9 +62,11 @@ pub fn run(
         gates: Vec::new(),
         classes: None,
         paired: None,
+        flips: None,
         timing: None,
         notes: Vec::new(),
         signature_diff: None,
+        data_change: None,
         signature_changes: Vec::new(),
         error: None,
         error_location: None,
@@ -69,8 +78,7 @@ pub fn run(
         baseline,
         runtime,
         device,
-        plan.candidate_source,
-        &plan.gates,
+        plan,
         predictions,
         &mut report,
         &mut provider,
@@ -95,15 +103,16 @@ fn evaluate(
     source: &BaselineSource,
     runtime: &Runtime,
     device: Device,
-    candidate_source: &str,
-    gates: &[GateSpec],
+    plan: &SuitePlan<'_>,
     predictions: Option<&mut PredictionsOut>,
     report: &mut SuiteReport,
     provider: &mut Option<ExecutionProvider>,
 ) -> Result<()> {
     let model_path = config.resolve(&suite.model);
     let model_display = suite.model.display().to_string();
-    let mut candidate = ModelBytes::from_file(&model_path, &model_display, candidate_source)?;
+    let gates = &plan.gates;
+    let (data_change, accepted_by) = (plan.data_change, plan.accepted_by);
+    let mut candidate = ModelBytes::from_file(&model_path, &model_display, plan.candidate_source)?;
     let candidate_summary = check_model(&candidate, model_path.parent(), suite, runtime)?;
     candidate.identity.summary = Some(Box::new(candidate_summary.clone()));
     report.candidate = Some(candidate.identity.clone());
@@ -215,13 +224,6 @@ fn evaluate(
         features: schema.features.clone(),
         label: schema.label.clone(),
     });
-    if let Some(note) = source.data_change_note(
-        &data_path,
-        &suite.data.path.display().to_string(),
-        outcome.rows,
-    ) {
-        report.notes.push(note);
-    }
     let mut models = outcome.models.into_iter();
     let candidate_out = models.next().expect("the candidate always runs");
     let baseline_out = models.next();
@@ -234,6 +236,18 @@ fn evaluate(
             metric_ids.push(gate.metric);
         }
     }
+    let mut statistics = StatisticsRequest {
+        settings: BootstrapSettings {
+            resamples: config.statistics.resamples,
+            seed: config.statistics.seed,
+            level: config.statistics.confidence,
+            ..BootstrapSettings::default()
+        },
+        wanted: metric_ids.clone(),
+        // Without a baseline only gates with `confidence` use the resamples.
+        needed: has_baseline || gates.iter().any(|g| g.confidence.is_some()),
+        result: None,
+    };
     let sizes = [
         Some(candidate.identity.size_bytes),
         baseline.as_ref().map(|b| b.identity.size_bytes),
@@ -248,6 +262,7 @@ fn evaluate(
             report,
             predictions,
             suite.name(),
+            &mut statistics,
         ),
         (Targets::Values(truth), Task::Regression) => regress(
             truth,
@@ -257,6 +272,7 @@ fn evaluate(
             report,
             predictions,
             suite.name(),
+            &mut statistics,
         ),
         _ => unreachable!("the reader yields targets of the suite's task"),
     };
@@ -277,6 +293,35 @@ fn evaluate(
     let _compare_span = tracing::info_span!("compare and gate").entered();
     report.metrics = compare::compare(&metric_ids, &candidate_values, baseline_values.as_ref());
     report.gates = compare::evaluate_gates(gates, &candidate_values, baseline_values.as_ref());
+    let stats = statistics.result.as_ref();
+    significance::apply_confidence(&mut report.gates, gates, stats);
+    if let Some(stats) = stats.filter(|_| has_baseline) {
+        significance::annotate(&mut report.metrics, stats);
+        report.notes.extend(significance::detectability_notes(
+            gates,
+            stats,
+            config.statistics.confidence,
+        ));
+    }
+    // The data changed since the base: both models on the old data too.
+    evaluate_on_base_data(
+        &NewDataRun {
+            source,
+            config,
+            suite,
+            signatures: &signatures,
+            gates,
+            data_change,
+            accepted_by,
+            metric_ids: &metric_ids,
+            same_model: same_model && has_baseline,
+            rows_now: outcome.rows,
+            candidate_now: &candidate_values,
+            baseline_now: baseline_values.as_ref(),
+        },
+        &mut runners,
+        report,
+    );
     if let Some(gate) = breaking_signature_gate(config, suite, &report.signature_changes) {
         report.gates.push(gate);
     }
@@ -335,12 +380,14 @@ fn breaking_signature_gate(
             breaking.join("; ")
         ),
         line: config.line_of(suite.name.span().start),
+        confidence: None,
+        bound: None,
     })
 }
 
 /// Classification metrics for both models, plus per-class tables and paired counts.
 #[allow(clippy::too_many_arguments)]
-fn classify(
+pub(super) fn classify(
     truth: &[u32],
     truth_classes: &[String],
     candidate: ModelOutcome,
@@ -349,6 +396,7 @@ fn classify(
     report: &mut SuiteReport,
     predictions: Option<&mut PredictionsOut>,
     suite: &str,
+    statistics: &mut StatisticsRequest,
 ) -> (MetricValues, Option<MetricValues>) {
     let mut outcomes = vec![candidate];
     outcomes.extend(baseline);
@@ -413,6 +461,45 @@ fn classify(
             worsened += u64::from(cp != t && bp == t);
         }
         report.paired = Some(paired(improved, worsened, changed));
+        report.flips = Some(flips::classification_flips(
+            &aligned.truth,
+            &aligned.classes,
+            &c.predicted,
+            &b.predicted,
+        ));
+    }
+    if statistics.needed {
+        // Probabilities as the metrics saw them (softmaxed raw scores), kept alive here.
+        let models: Vec<_> = aligned.models[..1].iter().chain(baseline_pred).collect();
+        let softmaxed: Vec<Option<Vec<f32>>> = models
+            .iter()
+            .map(|m| {
+                m.scores.as_ref().and_then(|s| {
+                    classification::probabilities_of(&ClassScores {
+                        values: &s.values,
+                        width: s.width,
+                        column_of_class: &m.column_of_class,
+                    })
+                })
+            })
+            .collect();
+        let examples = Examples::Classification {
+            truth: &aligned.truth,
+            classes: aligned.classes.len(),
+            models: models
+                .iter()
+                .zip(&softmaxed)
+                .map(|(m, soft)| ClassifierExamples {
+                    predicted: &m.predicted,
+                    probabilities: m.scores.as_ref().map(|s| ClassScores {
+                        values: soft.as_deref().unwrap_or(&s.values),
+                        width: s.width,
+                        column_of_class: &m.column_of_class,
+                    }),
+                })
+                .collect(),
+        };
+        statistics.run(&examples, aligned.truth.len(), report);
     }
     if let Some(out) = predictions {
         let name = |i: u32| aligned.classes[i as usize].clone();
@@ -450,7 +537,8 @@ fn classify(
     (candidate_values, values.next())
 }
 
-fn regress(
+#[allow(clippy::too_many_arguments)]
+pub(super) fn regress(
     truth: &[f64],
     candidate: ModelOutcome,
     baseline: Option<ModelOutcome>,
@@ -458,6 +546,7 @@ fn regress(
     report: &mut SuiteReport,
     predictions: Option<&mut PredictionsOut>,
     suite: &str,
+    statistics: &mut StatisticsRequest,
 ) -> (MetricValues, Option<MetricValues>) {
     let values_of = |o: &ModelOutcome| match &o.predictions {
         Predictions::Values(v) => v.clone(),
@@ -486,6 +575,14 @@ fn regress(
             worsened += u64::from(ce > be);
         }
         report.paired = Some(paired(improved, worsened, changed));
+        report.flips = Some(flips::regression_flips(truth, &c, b));
+    }
+    if statistics.needed {
+        let examples = Examples::Regression {
+            truth,
+            models: std::iter::once(c.as_slice()).chain(b.as_deref()).collect(),
+        };
+        statistics.run(&examples, truth.len(), report);
     }
     if let Some(out) = predictions {
         for (row, &y) in truth.iter().enumerate() {
@@ -516,8 +613,54 @@ fn merge(mut a: MetricValues, b: MetricValues) -> MetricValues {
     a
 }
 
+/// What the suite's statistics need, and what they found.
+pub(super) struct StatisticsRequest {
+    settings: BootstrapSettings,
+    wanted: Vec<MetricId>,
+    needed: bool,
+    result: Option<SuiteStatistics>,
+}
+
+impl StatisticsRequest {
+    /// No resampling: for a pass whose numbers are shown but not tested (the old data).
+    pub(super) fn skipped() -> Self {
+        StatisticsRequest {
+            settings: BootstrapSettings::default(),
+            wanted: Vec::new(),
+            needed: false,
+            result: None,
+        }
+    }
+
+    fn run(&mut self, examples: &Examples, rows: usize, report: &mut SuiteReport) {
+        let resampled = bootstrap::resample(examples, &self.wanted, &self.settings);
+        let capped: Vec<&str> = resampled
+            .iter()
+            .filter(|r| r.candidate.len() < self.settings.resamples)
+            .map(|r| r.metric.name())
+            .collect();
+        if let Some(first) = resampled
+            .iter()
+            .find(|r| r.candidate.len() < self.settings.resamples)
+        {
+            report.notes.push(format!(
+                "{} used {} bootstrap resamples instead of {} to keep {rows} examples fast; their intervals are a little less precise",
+                capped.join(", "),
+                first.candidate.len(),
+                self.settings.resamples
+            ));
+        }
+        self.result = Some(SuiteStatistics {
+            level: self.settings.level,
+            resampled,
+            discordant: report.paired.as_ref().map(|p| (p.improved, p.worsened)),
+            rows,
+        });
+    }
+}
+
 fn paired(improved: u64, worsened: u64, changed: u64) -> PairedSummary {
-    let p_value = compare::sign_test(improved, worsened);
+    let p_value = compare::mcnemar_exact(improved, worsened);
     let assessment = match p_value {
         None => "identical",
         Some(p) if p < 0.05 => "significant",

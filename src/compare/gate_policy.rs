@@ -78,6 +78,24 @@ impl GateChange {
     }
 }
 
+/// `[baseline] data_change` relaxed from `then` to `now`: old-data gates no longer checked.
+pub fn relaxed_data_change(then: &str, now: &str, accepted_by: Option<&str>) -> GateChange {
+    let verdict = match accepted_by {
+        Some(by) => format!("looser; accepted by {by}"),
+        None => format!("looser; the base's `{then}` still applies"),
+    };
+    GateChange {
+        suite: String::new(),
+        metric: String::new(),
+        rule: "data_change".to_owned(),
+        kind: GateChangeKind::Loosened,
+        base: None,
+        change: None,
+        applied: None,
+        message: format!("[baseline] data_change: `{then}` → `{now}` ({verdict})"),
+    }
+}
+
 /// A suite of the base's config that the change removed: a loosening of every gate it had.
 pub fn removed_suite(suite: &str, accepted_by: Option<&str>) -> GateChange {
     let mut change = GateChange {
@@ -180,8 +198,64 @@ pub fn merge_gates(
             change.describe(accepted_by);
             changes.push(change);
         }
+        if let Some(change) = merge_confidence(suite, &mut gates, base, change, metric, accepted_by)
+        {
+            changes.push(change);
+        }
     }
     (gates, changes)
+}
+
+/// `confidence` loosens a gate (a regression within noise passes), the more the higher it is;
+/// none at all is the strictest. Raising or adding it is held to the base's value like any
+/// loosening; lowering or removing it applies at once.
+fn merge_confidence(
+    suite: &str,
+    gates: &mut [GateSpec],
+    base: &[GateSpec],
+    change: &[GateSpec],
+    metric: crate::metrics::MetricId,
+    accepted_by: Option<&str>,
+) -> Option<GateChange> {
+    let loosest = |gates: &[GateSpec]| {
+        gates
+            .iter()
+            .filter(|g| g.metric == metric)
+            .map(|g| g.confidence)
+            .max_by(|a, b| a.unwrap_or(0.0).total_cmp(&b.unwrap_or(0.0)))
+            .flatten()
+    };
+    let (then, now) = (loosest(base), loosest(change));
+    let kind = match (then, now) {
+        _ if !base.iter().any(|g| g.metric == metric) => return None,
+        (None, None) => return None,
+        (Some(b), Some(c)) if b == c => return None,
+        (None, Some(_)) => GateChangeKind::Loosened,
+        (Some(b), Some(c)) if c > b => GateChangeKind::Loosened,
+        _ => GateChangeKind::Tightened,
+    };
+    let applied = if kind.loosens() && accepted_by.is_none() {
+        for gate in gates.iter_mut().filter(|g| g.metric == metric) {
+            if gate.confidence.unwrap_or(0.0) > then.unwrap_or(0.0) {
+                gate.confidence = then;
+            }
+        }
+        then
+    } else {
+        now
+    };
+    let mut change = GateChange {
+        suite: suite.to_owned(),
+        metric: metric.name().to_owned(),
+        rule: "confidence".to_owned(),
+        kind,
+        base: then,
+        change: now,
+        applied,
+        message: String::new(),
+    };
+    change.describe(accepted_by);
+    Some(change)
 }
 
 /// Holds rule `name` of `metric` at the base's `value`: on each of the change's gates on that
@@ -235,6 +309,7 @@ mod tests {
             max: None,
             max_regression,
             max_regression_pct: None,
+            confidence: None,
             line: 9,
         }
     }
@@ -315,5 +390,34 @@ mod tests {
         assert_eq!(changes[0].kind, GateChangeKind::Loosened);
         let (_, changes) = merge_gates("s", &[base.clone()], &[base], None, 1);
         assert!(changes.is_empty());
+    }
+
+    #[test]
+    fn adding_or_raising_confidence_is_a_loosening() {
+        let base = [gate(MetricId::Accuracy, None, Some(0.01))];
+        let with = |c: f64| GateSpec {
+            confidence: Some(c),
+            ..gate(MetricId::Accuracy, None, Some(0.01))
+        };
+        let (gates, changes) = merge_gates("s", &base, &[with(0.99)], None, 1);
+        assert_eq!(
+            gates[0].confidence, None,
+            "the base's plain gate still applies"
+        );
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].kind, GateChangeKind::Loosened);
+        assert_eq!(
+            changes[0].message,
+            "`s` accuracy confidence: none → 0.99 (looser; the base's none still applies)"
+        );
+        let (gates, _) = merge_gates("s", &base, &[with(0.99)], Some("--accept-gate-changes"), 1);
+        assert_eq!(gates[0].confidence, Some(0.99));
+        // Lowering it (or dropping it) is stricter and applies at once.
+        let (gates, changes) = merge_gates("s", &[with(0.99)], &[with(0.9)], None, 1);
+        assert_eq!(gates[0].confidence, Some(0.9));
+        assert_eq!(changes[0].kind, GateChangeKind::Tightened);
+        let (gates, changes) = merge_gates("s", &[with(0.9)], &[with(0.95)], None, 1);
+        assert_eq!(gates[0].confidence, Some(0.9));
+        assert_eq!(changes[0].kind, GateChangeKind::Loosened);
     }
 }

@@ -26,6 +26,13 @@ pub struct GateResult {
     pub reason: String,
     /// Line of the gate in the config file, for annotations.
     pub line: usize,
+    /// The gate's `confidence`: it fails only on a regression significant at this level.
+    #[serde(default)]
+    pub confidence: Option<f64>,
+    /// With `confidence`: the one-sided bound of the value (`min`, `max`) or of the regression
+    /// (`max_regression*`) that decided the gate.
+    #[serde(default)]
+    pub bound: Option<f64>,
 }
 
 /// Checks every rule of every gate. A metric the candidate lacks fails its gate: a gate that
@@ -53,6 +60,8 @@ pub fn evaluate_gates(
                 outcome,
                 reason,
                 line: gate.line,
+                confidence: None,
+                bound: None,
             };
         let missing = |rule: &str, threshold: f64| {
             result(
@@ -184,6 +193,7 @@ mod tests {
             max: None,
             max_regression: None,
             max_regression_pct: None,
+            confidence: None,
             line: 7,
         }
     }

@@ -1,15 +1,22 @@
 //! Baseline vs candidate: per-metric differences, gates and the verdict. Pure maths.
 
+pub mod bootstrap;
+pub mod flips;
 mod gate_policy;
 mod gates;
-mod paired;
+mod mcnemar;
+mod poisson;
+pub mod significance;
 mod timing_gates;
 
 use serde::{Deserialize, Serialize};
 
-pub use gate_policy::{GateChange, GateChangeKind, merge_gates, removed_suite};
+pub use gate_policy::{
+    GateChange, GateChangeKind, merge_gates, relaxed_data_change, removed_suite,
+};
 pub use gates::{GateOutcome, GateResult, evaluate_gates};
-pub use paired::sign_test;
+pub use mcnemar::mcnemar_exact;
+pub use significance::DeltaStats;
 
 use crate::metrics::{Direction, MetricId, MetricValues};
 
@@ -37,6 +44,10 @@ pub struct MetricDelta {
     pub change: Change,
     /// Timing metrics vary between runs; a difference may be noise.
     pub noisy: bool,
+    /// Confidence interval, p-value and significance of `delta` (paired statistics), when
+    /// the metric can be resampled and there is a baseline.
+    #[serde(default)]
+    pub stats: Option<DeltaStats>,
     /// Interval of the candidate's value from the paired (interleaved) timing of both models:
     /// the difference is within noise when it holds the baseline's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,6 +94,7 @@ pub fn compare(
                 delta_pct,
                 change,
                 noisy: id.is_timing(),
+                stats: None,
                 interval: candidate
                     .interval(id)
                     .filter(|[low, high]| *low > 0.0 && high.is_finite()),

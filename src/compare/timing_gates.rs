@@ -34,6 +34,8 @@ pub fn evaluate(
         outcome,
         reason,
         line: gate.line,
+        confidence: None,
+        bound: None,
     };
     let too_few = |rule: &str, threshold: f64| {
         result(
@@ -204,6 +206,7 @@ mod tests {
             max: None,
             max_regression: None,
             max_regression_pct: None,
+            confidence: None,
             line: 3,
         }
     }

@@ -61,6 +61,7 @@ pub struct Config {
     pub source: String,
     pub baseline: BaselineConfig,
     pub runtime: RuntimeConfig,
+    pub statistics: StatisticsConfig,
     pub suites: Vec<SuiteConfig>,
     /// `[hook]`: which pushes a failing check refuses.
     pub hook: HookConfig,
@@ -74,6 +75,31 @@ pub struct BaselineConfig {
     pub git_ref: Option<String>,
     /// A fixed baseline model file instead of a git revision.
     pub path: Option<PathBuf>,
+    /// When a suite's data file differs at the base revision.
+    #[serde(default)]
+    pub data_change: DataChangePolicy,
+}
+
+/// What a changed data file does to the verdict. Both models are always evaluated on the
+/// base's data too, and the report shows old-data and new-data numbers side by side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DataChangePolicy {
+    /// The relative gates (`max_regression*`) must also pass on the base's data: a new test
+    /// set cannot hide a regression on the one it replaces.
+    #[default]
+    GateOldData,
+    /// Show the numbers only; gates look at the new data alone.
+    Report,
+}
+
+impl std::fmt::Display for DataChangePolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DataChangePolicy::GateOldData => "gate-old-data",
+            DataChangePolicy::Report => "report",
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -105,6 +131,29 @@ impl Default for RuntimeConfig {
             max_memory_mb: DEFAULT_MAX_MEMORY_MB,
             timing_runs: 200,
             timing_budget_ms: 2000,
+        }
+    }
+}
+
+/// `[statistics]`: the paired bootstrap behind every delta's confidence interval.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatisticsConfig {
+    /// Bootstrap resamples; 0 turns the statistics off.
+    pub resamples: usize,
+    /// Seed of the resampling: the same inputs and seed give the same intervals.
+    pub seed: u64,
+    /// Two-sided level of the intervals shown and of "within noise" (gates set their own).
+    pub confidence: f64,
+}
+
+impl Default for StatisticsConfig {
+    fn default() -> Self {
+        let defaults = crate::compare::bootstrap::BootstrapSettings::default();
+        Self {
+            resamples: defaults.resamples,
+            seed: defaults.seed,
+            confidence: defaults.level,
         }
     }
 }
@@ -228,6 +277,9 @@ pub struct GateConfig {
     pub max_regression: Option<f64>,
     /// Worse than the baseline by at most this % of the baseline value.
     pub max_regression_pct: Option<f64>,
+    /// Fail only when the rule is broken with this confidence (0.5 < c < 1), judged on the
+    /// paired bootstrap; without it the measured value decides.
+    pub confidence: Option<f64>,
 }
 
 /// The metric a gate names, resolved; the line is kept for annotations and messages.
@@ -238,6 +290,7 @@ pub struct GateSpec {
     pub max: Option<f64>,
     pub max_regression: Option<f64>,
     pub max_regression_pct: Option<f64>,
+    pub confidence: Option<f64>,
     pub line: usize,
 }
 
@@ -248,6 +301,8 @@ struct RawConfig {
     baseline: BaselineConfig,
     #[serde(default)]
     runtime: RuntimeConfig,
+    #[serde(default)]
+    statistics: StatisticsConfig,
     #[serde(default, rename = "suite")]
     suites: Vec<SuiteConfig>,
     #[serde(default)]
@@ -296,6 +351,7 @@ impl Config {
             root,
             baseline: raw.baseline,
             runtime: raw.runtime,
+            statistics: raw.statistics,
             suites: raw.suites,
             hook: raw.hook,
             source,
@@ -323,6 +379,26 @@ impl Config {
                 path: self.path.clone(),
                 line: self.line_of(self.source.find("[baseline]").unwrap_or(0)),
                 message: "`baseline.ref` and `baseline.path` exclude each other: compare with a git revision or with a fixed file, not both".into(),
+            });
+        }
+        let confidence = self.statistics.confidence;
+        if !(confidence > 0.5 && confidence < 1.0) {
+            return Err(ConfigError::Invalid {
+                path: self.path.clone(),
+                line: self.line_of(self.source.find("[statistics]").unwrap_or(0)),
+                message: format!(
+                    "`statistics.confidence = {confidence}` must lie between 0.5 and 1 (exclusive), e.g. 0.95"
+                ),
+            });
+        }
+        if self.statistics.resamples > 100_000 {
+            return Err(ConfigError::Invalid {
+                path: self.path.clone(),
+                line: self.line_of(self.source.find("[statistics]").unwrap_or(0)),
+                message: format!(
+                    "`statistics.resamples = {}` is more than 100000; 2000 (the default) gives stable 95% intervals",
+                    self.statistics.resamples
+                ),
             });
         }
         if let Some((pattern, e)) = self.hook.invalid_pattern() {
@@ -367,6 +443,17 @@ impl Config {
                         gate.metric.span(),
                         format!(
                             "the gate on `{}` has no rule; give at least one of `min`, `max`, `max_regression`, `max_regression_pct`",
+                            id.name()
+                        ),
+                    ));
+                }
+                if let Some(c) = gate.confidence
+                    && !(c > 0.5 && c < 1.0)
+                {
+                    return Err(invalid(
+                        gate.metric.span(),
+                        format!(
+                            "the gate on `{}` has `confidence = {c}`; it must lie between 0.5 and 1 (exclusive), e.g. 0.95",
                             id.name()
                         ),
                     ));
@@ -454,6 +541,7 @@ impl SuiteConfig {
                     max: g.max,
                     max_regression: g.max_regression,
                     max_regression_pct: g.max_regression_pct,
+                    confidence: g.confidence,
                     line: config.line_of(g.metric.span().start),
                 })
             })

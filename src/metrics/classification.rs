@@ -53,12 +53,10 @@ pub fn evaluate(
     for (&t, &p) in truth.iter().zip(output.predicted) {
         confusion[t as usize][p as usize] += 1;
     }
-    let total = truth.len() as u64;
     let support: Vec<u64> = confusion.iter().map(|row| row.iter().sum()).collect();
     let predicted: Vec<u64> = (0..n)
         .map(|c| confusion.iter().map(|row| row[c]).sum())
         .collect();
-    let correct: u64 = (0..n).map(|c| confusion[c][c]).sum();
 
     let per_class: Vec<ClassStats> = (0..n)
         .map(|c| {
@@ -75,52 +73,16 @@ pub fn evaluate(
         })
         .collect();
 
-    // sklearn averages over the labels seen in the truth or the predictions.
-    let present: Vec<&ClassStats> = per_class
-        .iter()
-        .filter(|s| s.support > 0 || s.predicted > 0)
-        .collect();
-    let macro_avg = |f: fn(&ClassStats) -> f64| mean(present.iter().map(|s| f(s)));
-    let weighted_avg = |f: fn(&ClassStats) -> f64| {
-        let weight: u64 = present.iter().map(|s| s.support).sum();
-        if weight == 0 {
-            0.0
-        } else {
-            present.iter().map(|s| f(s) * s.support as f64).sum::<f64>() / weight as f64
-        }
-    };
-
+    let flat: Vec<f64> = confusion.iter().flatten().map(|&c| c as f64).collect();
     let mut values = MetricValues::default();
-    values.set(MetricId::Accuracy, Some(ratio(correct, total)));
-    let in_truth: Vec<&ClassStats> = per_class.iter().filter(|s| s.support > 0).collect();
-    values.set(
-        MetricId::BalancedAccuracy,
-        Some(mean(in_truth.iter().map(|s| s.recall))),
-    );
-    values.set(MetricId::PrecisionMacro, Some(macro_avg(|s| s.precision)));
-    values.set(MetricId::RecallMacro, Some(macro_avg(|s| s.recall)));
-    values.set(MetricId::F1Macro, Some(macro_avg(|s| s.f1)));
-    values.set(
-        MetricId::PrecisionWeighted,
-        Some(weighted_avg(|s| s.precision)),
-    );
-    values.set(MetricId::RecallWeighted, Some(weighted_avg(|s| s.recall)));
-    values.set(MetricId::F1Weighted, Some(weighted_avg(|s| s.f1)));
+    for (id, value) in confusion_metrics(&flat, n) {
+        values.set(id, Some(value));
+    }
 
     let mut notes = Vec::new();
     match &output.scores {
         Some(scores) => {
-            // Raw scores (logits) are turned into probabilities first, for both metrics: a
-            // column of logits ranks rows differently from the probabilities they stand for.
-            let is_distribution = |row: &[f32]| {
-                let sum: f64 = row.iter().map(|&v| f64::from(v)).sum();
-                row.iter().all(|&v| (0.0..=1.0).contains(&v)) && (sum - 1.0).abs() < 1e-3
-            };
-            let softmaxed = (!scores
-                .values
-                .chunks_exact(scores.width)
-                .all(is_distribution))
-            .then(|| softmax_rows(scores.values, scores.width));
+            let softmaxed = probabilities_of(scores);
             if softmaxed.is_some() {
                 notes.push("the score output is not a probability distribution; log_loss and roc_auc use its softmax".to_owned());
             }
@@ -129,7 +91,11 @@ pub fn evaluate(
                 width: scores.width,
                 column_of_class: scores.column_of_class,
             };
-            values.set(MetricId::LogLoss, Some(log_loss(truth, &probabilities)));
+            let losses = example_log_losses(truth, &probabilities);
+            values.set(
+                MetricId::LogLoss,
+                Some(losses.iter().sum::<f64>() / truth.len().max(1) as f64),
+            );
             values.set(MetricId::RocAuc, roc_auc(truth, &support, &probabilities));
         }
         None => {
@@ -145,20 +111,84 @@ pub fn evaluate(
     }
 }
 
-/// Mean of `-ln p(true class)`, with `p` clipped to `[eps, 1 - eps]` like sklearn (no
-/// renormalisation of the rows).
-fn log_loss(truth: &[u32], probabilities: &ClassScores) -> f64 {
+/// Raw scores (logits) are turned into probabilities first, for log_loss and roc_auc alike: a
+/// column of logits ranks rows differently from the probabilities they stand for. `None` when
+/// the scores already are probabilities.
+pub fn probabilities_of(scores: &ClassScores) -> Option<Vec<f32>> {
+    let is_distribution = |row: &[f32]| {
+        let sum: f64 = row.iter().map(|&v| f64::from(v)).sum();
+        row.iter().all(|&v| (0.0..=1.0).contains(&v)) && (sum - 1.0).abs() < 1e-3
+    };
+    (!scores
+        .values
+        .chunks_exact(scores.width)
+        .all(is_distribution))
+    .then(|| softmax_rows(scores.values, scores.width))
+}
+
+/// `-ln p(true class)` of each example, with `p` clipped to `[eps, 1 - eps]` like sklearn (no
+/// renormalisation of the rows); log_loss is their mean.
+pub fn example_log_losses(truth: &[u32], probabilities: &ClassScores) -> Vec<f64> {
     let eps = f64::EPSILON;
     let rows = probabilities.values.chunks_exact(probabilities.width);
-    let total: f64 = rows
-        .zip(truth)
+    rows.zip(truth)
         .map(|(row, &t)| {
             let p =
                 probabilities.column_of_class[t as usize].map_or(0.0, |col| f64::from(row[col]));
             -p.clamp(eps, 1.0 - eps).ln()
         })
-        .sum();
-    total / truth.len().max(1) as f64
+        .collect()
+}
+
+/// The metrics of a confusion matrix (row-major `n` x `n`, rows: truth) of counts or of
+/// bootstrap weights. Precision, recall and F1 are averaged over the labels present in the
+/// truth or the predictions, like sklearn; balanced accuracy over the labels in the truth.
+pub fn confusion_metrics(confusion: &[f64], n: usize) -> [(MetricId, f64); 8] {
+    let cell = |t: usize, p: usize| confusion[t * n + p];
+    let (mut total, mut correct) = (0.0, 0.0);
+    let (mut p_macro, mut r_macro, mut f1_macro, mut present) = (0.0, 0.0, 0.0, 0usize);
+    let (mut p_weighted, mut r_weighted, mut f1_weighted) = (0.0, 0.0, 0.0);
+    let (mut recall_in_truth, mut in_truth) = (0.0, 0usize);
+    for c in 0..n {
+        let tp = cell(c, c);
+        let support: f64 = (0..n).map(|p| cell(c, p)).sum();
+        let predicted: f64 = (0..n).map(|t| cell(t, c)).sum();
+        total += support;
+        correct += tp;
+        if support == 0.0 && predicted == 0.0 {
+            continue;
+        }
+        let precision = ratio_f(tp, predicted);
+        let recall = ratio_f(tp, support);
+        // 2tp / (2tp + fp + fn): equal to the harmonic mean where that is defined.
+        let f1 = ratio_f(2.0 * tp, support + predicted);
+        present += 1;
+        p_macro += precision;
+        r_macro += recall;
+        f1_macro += f1;
+        p_weighted += precision * support;
+        r_weighted += recall * support;
+        f1_weighted += f1 * support;
+        if support > 0.0 {
+            in_truth += 1;
+            recall_in_truth += recall;
+        }
+    }
+    let over = |sum: f64, count: usize| if count == 0 { 0.0 } else { sum / count as f64 };
+    [
+        (MetricId::Accuracy, ratio_f(correct, total)),
+        (MetricId::BalancedAccuracy, over(recall_in_truth, in_truth)),
+        (MetricId::PrecisionMacro, over(p_macro, present)),
+        (MetricId::RecallMacro, over(r_macro, present)),
+        (MetricId::F1Macro, over(f1_macro, present)),
+        (MetricId::PrecisionWeighted, ratio_f(p_weighted, total)),
+        (MetricId::RecallWeighted, ratio_f(r_weighted, total)),
+        (MetricId::F1Weighted, ratio_f(f1_weighted, total)),
+    ]
+}
+
+fn ratio_f(num: f64, den: f64) -> f64 {
+    if den == 0.0 { 0.0 } else { num / den }
 }
 
 /// Softmax of each row, computed in f64 for stability.
@@ -177,37 +207,42 @@ fn softmax_rows(values: &[f32], width: usize) -> Vec<f32> {
     out
 }
 
-/// Binary: AUC of the greater class's score. Several classes: one-vs-rest, macro average
-/// over the classes that have both positives and negatives and a score column.
-fn roc_auc(truth: &[u32], support: &[u64], scores: &ClassScores) -> Option<f64> {
+/// The classes roc_auc averages over, each with its score column. Binary: the greater class
+/// of the two in the truth. Several: one-vs-rest over the classes in the truth that have a
+/// score column. `None` when there is nothing to rank.
+pub fn auc_classes(
+    support: &[u64],
+    column_of_class: &[Option<usize>],
+) -> Option<Vec<(usize, usize)>> {
     let in_truth: Vec<usize> = (0..support.len()).filter(|&c| support[c] > 0).collect();
-    let column_scores = |col: usize| -> Vec<f32> {
-        scores
-            .values
-            .chunks_exact(scores.width)
-            .map(|row| row[col])
-            .collect()
-    };
     match in_truth.as_slice() {
         [] | [_] => None,
-        [_, positive] => {
-            let col = scores.column_of_class[*positive]?;
-            ranking::auc(
-                &column_scores(col),
-                truth.iter().map(|&t| t as usize == *positive),
-            )
-        }
+        [_, positive] => Some(vec![(*positive, column_of_class[*positive]?)]),
         several => {
-            let aucs: Vec<f64> = several
+            let classes: Vec<(usize, usize)> = several
                 .iter()
-                .filter_map(|&c| {
-                    let col = scores.column_of_class[c]?;
-                    ranking::auc(&column_scores(col), truth.iter().map(|&t| t as usize == c))
-                })
+                .filter_map(|&c| Some((c, column_of_class[c]?)))
                 .collect();
-            (!aucs.is_empty()).then(|| mean(aucs.into_iter()))
+            (!classes.is_empty()).then_some(classes)
         }
     }
+}
+
+/// Binary: AUC of the greater class's score. Several classes: one-vs-rest, macro average.
+fn roc_auc(truth: &[u32], support: &[u64], scores: &ClassScores) -> Option<f64> {
+    let classes = auc_classes(support, scores.column_of_class)?;
+    let aucs: Vec<f64> = classes
+        .iter()
+        .filter_map(|&(c, col)| {
+            let column: Vec<f32> = scores
+                .values
+                .chunks_exact(scores.width)
+                .map(|row| row[col])
+                .collect();
+            ranking::auc(&column, truth.iter().map(|&t| t as usize == c))
+        })
+        .collect();
+    (!aucs.is_empty()).then(|| mean(aucs.into_iter()))
 }
 
 fn ratio(num: u64, den: u64) -> f64 {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub use render::{Format, RenderError, RenderOptions, render};
 
+use crate::compare::flips::Flips;
 use crate::compare::{GateChange, GateResult, MetricDelta, Verdict};
 use crate::metrics::LatencySummary;
 use crate::metrics::classification::ClassStats;
@@ -93,11 +94,17 @@ pub struct SuiteReport {
     pub gates: Vec<GateResult>,
     pub classes: Option<ClassReport>,
     pub paired: Option<PairedSummary>,
+    /// Examples that flipped between the models, when there is a baseline.
+    #[serde(default)]
+    pub flips: Option<Flips>,
     pub timing: Option<TimingSummary>,
     pub notes: Vec<String>,
     /// Unified diff of the models' inputs and outputs, when the candidate's differ.
     #[serde(default)]
     pub signature_diff: Option<String>,
+    /// Set when the data file differs at the base revision: both models on the old data too.
+    #[serde(default)]
+    pub data_change: Option<DataChangeReport>,
     /// Each input/output change, classified breaking or compatible.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signature_changes: Vec<crate::model::SignatureChange>,
@@ -106,6 +113,31 @@ pub struct SuiteReport {
     /// The data file (relative to the config) and line the error is about, for annotations.
     #[serde(default)]
     pub error_location: Option<ErrorLocation>,
+}
+
+/// The suite's data changed in this change: the models on the base's data and on the new.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DataChangeReport {
+    /// The base revision the old data was read from.
+    pub revision: String,
+    pub rows_before: usize,
+    pub rows_now: usize,
+    /// `[baseline] data_change`: `gate-old-data` or `report`.
+    pub policy: String,
+    pub metrics: Vec<DataChangeMetric>,
+    /// What the numbers say (the data change alone moved the baseline...).
+    pub notes: Vec<String>,
+}
+
+/// One metric: baseline on old data → baseline on new data → candidate on new data (and the
+/// candidate on the old data, which the `gate-old-data` policy gates).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DataChangeMetric {
+    pub metric: String,
+    pub baseline_old_data: Option<f64>,
+    pub baseline_new_data: Option<f64>,
+    pub candidate_new_data: Option<f64>,
+    pub candidate_old_data: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -142,8 +174,9 @@ pub struct PairedSummary {
     pub worsened: u64,
     /// Examples whose prediction changed at all.
     pub changed: u64,
-    /// Two-sided sign-test p-value of improved vs worsened; small means the difference is
-    /// unlikely to be noise.
+    /// Two-sided p-value of improved vs worsened: McNemar's exact test for classification
+    /// (right/wrong flips), the same exact sign test on |error| for regression; small means
+    /// the difference is unlikely to be noise.
     pub p_value: Option<f64>,
     /// `significant` (p < 0.05), `not_significant`, or `identical`.
     pub assessment: String,

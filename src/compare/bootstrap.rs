@@ -1,0 +1,741 @@
+//! Paired bootstrap of every quality metric: how much could candidate − baseline move if the
+//! evaluation set had been drawn again?
+//!
+//! Resampling is the Poisson bootstrap: each example gets a Poisson(1) weight — how many times
+//! it appears in the resample — and both models see the same weights, so the resampled delta
+//! keeps the pairing. Nothing is copied: a metric is computed from weighted versions of the
+//! same mergeable state it is computed from once (confusion counts, sums, ranks).
+//!
+//! * Confusion metrics (accuracy, precision, recall, F1, balanced accuracy) only depend on how
+//!   many examples fall in each (truth, candidate, baseline) cell. A sum of Poisson(1) weights
+//!   over a cell of `k` examples is Poisson(k), drawn in one step: the cost of a resample does
+//!   not grow with the number of examples.
+//! * log_loss and the regression metrics are weighted means of per-example values; roc_auc is
+//!   a weighted Mann–Whitney statistic over ranks computed once. These need a weight per
+//!   example, so on very large sets they run fewer resamples (see [`EXAMPLE_WORK_BUDGET`]);
+//!   the report says how many.
+
+use std::num::NonZeroUsize;
+
+use super::poisson::{Family, Stream};
+use crate::metrics::MetricId;
+use crate::metrics::classification::{
+    ClassScores, auc_classes, confusion_metrics, example_log_losses,
+};
+
+/// Resamples, seed and confidence level of the intervals.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BootstrapSettings {
+    pub resamples: usize,
+    pub seed: u64,
+    /// Two-sided level of the intervals shown, e.g. 0.95.
+    pub level: f64,
+    /// Cap on resamples × examples for the metrics that need a weight per example.
+    pub example_budget: usize,
+}
+
+impl Default for BootstrapSettings {
+    fn default() -> Self {
+        Self {
+            resamples: 2000,
+            seed: DEFAULT_SEED,
+            level: 0.95,
+            example_budget: EXAMPLE_WORK_BUDGET,
+        }
+    }
+}
+
+/// The default seed: fixed, so the same inputs give the same report.
+pub const DEFAULT_SEED: u64 = 20_261_128;
+
+/// By default, example-weight resamples are capped so that resamples × examples stays below
+/// this (but at least [`MIN_EXAMPLE_RESAMPLES`] run): 2,000 resamples up to 100,000 examples, 200 at
+/// 1,000,000. It keeps statistics within a few percent of a 1M-row `check`'s time.
+pub const EXAMPLE_WORK_BUDGET: usize = 200_000_000;
+pub const MIN_EXAMPLE_RESAMPLES: usize = 200;
+
+/// One classifier's outputs on every example.
+pub struct ClassifierExamples<'a> {
+    pub predicted: &'a [u32],
+    /// Probabilities per class (already softmaxed where the model gives raw scores).
+    pub probabilities: Option<ClassScores<'a>>,
+}
+
+/// Per-example outputs of the candidate and, when there is one, the baseline.
+pub enum Examples<'a> {
+    Classification {
+        truth: &'a [u32],
+        classes: usize,
+        /// Candidate first.
+        models: Vec<ClassifierExamples<'a>>,
+    },
+    Regression {
+        truth: &'a [f64],
+        /// Candidate first.
+        models: Vec<&'a [f64]>,
+    },
+}
+
+/// The resampled values of one metric; `NaN` where a resample leaves it undefined.
+#[derive(Debug, Clone)]
+pub struct Resampled {
+    pub metric: MetricId,
+    pub candidate: Vec<f64>,
+    /// Same resamples as `candidate`.
+    pub baseline: Option<Vec<f64>>,
+}
+
+impl Resampled {
+    /// candidate − baseline per resample, finite values only, sorted.
+    pub fn sorted_deltas(&self) -> Vec<f64> {
+        let Some(baseline) = &self.baseline else {
+            return Vec::new();
+        };
+        sorted_finite(self.candidate.iter().zip(baseline).map(|(c, b)| c - b))
+    }
+
+    /// The candidate's values, finite only, sorted.
+    pub fn sorted_candidate(&self) -> Vec<f64> {
+        sorted_finite(self.candidate.iter().copied())
+    }
+
+    /// `100 × (candidate − baseline) / |baseline|` per resample, sorted.
+    pub fn sorted_delta_pcts(&self) -> Vec<f64> {
+        let Some(baseline) = &self.baseline else {
+            return Vec::new();
+        };
+        sorted_finite(
+            self.candidate
+                .iter()
+                .zip(baseline)
+                .map(|(c, b)| 100.0 * (c - b) / b.abs()),
+        )
+    }
+}
+
+fn sorted_finite(values: impl Iterator<Item = f64>) -> Vec<f64> {
+    let mut v: Vec<f64> = values.filter(|x| x.is_finite()).collect();
+    v.sort_unstable_by(f64::total_cmp);
+    v
+}
+
+/// The `q` quantile of sorted values, interpolated linearly as numpy's default does.
+pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    let last = sorted.len().checked_sub(1)?;
+    let h = last as f64 * q.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(last);
+    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
+}
+
+/// Resamples every metric of `wanted` that can be resampled (quality metrics; not timings or
+/// the model size). Deterministic for given inputs and settings, whatever the thread count.
+pub fn resample(
+    examples: &Examples,
+    wanted: &[MetricId],
+    settings: &BootstrapSettings,
+) -> Vec<Resampled> {
+    let plan = Plan::new(examples, wanted);
+    if plan.metrics.is_empty() || plan.rows == 0 || settings.resamples == 0 {
+        return Vec::new();
+    }
+    let cells = plan.cells.as_ref().map(|_| settings.resamples).unwrap_or(0);
+    let per_example = if plan.has_example_family() {
+        settings
+            .resamples
+            .min((settings.example_budget / plan.rows).max(MIN_EXAMPLE_RESAMPLES))
+    } else {
+        0
+    };
+    let width = plan.metrics.len() * plan.models;
+    let total = cells.max(per_example);
+    let mut table = vec![f64::NAN; total * width];
+    let threads = std::thread::available_parallelism()
+        .map_or(1, NonZeroUsize::get)
+        .min(total)
+        .max(1);
+    let chunk = total.div_ceil(threads);
+    std::thread::scope(|scope| {
+        for (t, rows) in table.chunks_mut(chunk * width).enumerate() {
+            let plan = &plan;
+            scope.spawn(move || {
+                let mut scratch = Scratch::default();
+                for (i, out) in rows.chunks_mut(width).enumerate() {
+                    let r = t * chunk + i;
+                    if r < cells {
+                        plan.cell_resample(settings.seed, r as u64, out, &mut scratch);
+                    }
+                    if r < per_example {
+                        plan.example_resample(settings.seed, r as u64, out, &mut scratch);
+                    }
+                }
+            });
+        }
+    });
+    plan.metrics
+        .iter()
+        .enumerate()
+        .map(|(m, &metric)| {
+            let take = if plan.is_cell_metric(metric) {
+                cells
+            } else {
+                per_example
+            };
+            let column = |model: usize| -> Vec<f64> {
+                (0..take)
+                    .map(|r| table[r * width + m * plan.models + model])
+                    .collect()
+            };
+            Resampled {
+                metric,
+                candidate: column(0),
+                baseline: (plan.models == 2).then(|| column(1)),
+            }
+        })
+        .collect()
+}
+
+/// What to resample, prepared once: cell counts, per-example losses, rank orders.
+struct Plan<'a> {
+    metrics: Vec<MetricId>,
+    models: usize,
+    rows: usize,
+    /// Confusion metrics: (cell count, truth, predicted class of each model).
+    cells: Option<CellTable>,
+    classes: usize,
+    log_losses: Option<Vec<Vec<f64>>>,
+    aucs: Option<Vec<Vec<AucRanking>>>,
+    regression: Option<RegressionInputs<'a>>,
+}
+
+struct CellTable {
+    /// Examples per populated cell.
+    counts: Vec<f64>,
+    /// Per cell: truth, then the prediction of each model.
+    keys: Vec<u32>,
+}
+
+/// One model's scores for one class, sorted once; resamples only re-weight them.
+struct AucRanking {
+    /// Example index per rank, with [`POSITIVE`] set for the class's own examples.
+    order: Vec<u32>,
+    /// End (exclusive) of each group of tied scores, in rank order.
+    tie_ends: Vec<u32>,
+}
+
+const POSITIVE: u32 = 1 << 31;
+
+struct RegressionInputs<'a> {
+    /// Truth minus its mean, so weighted sums of squares do not cancel.
+    centred: Vec<f64>,
+    /// `1 / max(|y|, eps)`, for mape.
+    inverse_scale: Vec<f64>,
+    truth: &'a [f64],
+    predicted: Vec<&'a [f64]>,
+}
+
+#[derive(Default)]
+struct Scratch {
+    weights: Vec<u8>,
+    confusion: Vec<f64>,
+}
+
+const CELL_METRICS: [MetricId; 8] = [
+    MetricId::Accuracy,
+    MetricId::BalancedAccuracy,
+    MetricId::PrecisionMacro,
+    MetricId::RecallMacro,
+    MetricId::F1Macro,
+    MetricId::PrecisionWeighted,
+    MetricId::RecallWeighted,
+    MetricId::F1Weighted,
+];
+const REGRESSION_METRICS: [MetricId; 5] = [
+    MetricId::Mae,
+    MetricId::Mse,
+    MetricId::Rmse,
+    MetricId::R2,
+    MetricId::Mape,
+];
+
+impl<'a> Plan<'a> {
+    fn new(examples: &Examples<'a>, wanted: &[MetricId]) -> Plan<'a> {
+        let mut plan = Plan {
+            metrics: Vec::new(),
+            models: 0,
+            rows: 0,
+            cells: None,
+            classes: 0,
+            log_losses: None,
+            aucs: None,
+            regression: None,
+        };
+        match examples {
+            Examples::Classification {
+                truth,
+                classes,
+                models,
+            } => {
+                plan.models = models.len().min(2);
+                plan.rows = truth.len();
+                plan.classes = *classes;
+                let models = &models[..plan.models];
+                if plan.models == 0 || *classes == 0 || *classes >= POSITIVE as usize {
+                    return plan;
+                }
+                if wanted.iter().any(|m| CELL_METRICS.contains(m)) {
+                    plan.cells = Some(cell_table(truth, *classes, models));
+                    plan.metrics
+                        .extend(CELL_METRICS.iter().filter(|m| wanted.contains(m)));
+                }
+                let probabilities: Option<Vec<&ClassScores>> =
+                    models.iter().map(|m| m.probabilities.as_ref()).collect();
+                if let Some(probabilities) = probabilities {
+                    if wanted.contains(&MetricId::LogLoss) {
+                        plan.log_losses = Some(
+                            probabilities
+                                .iter()
+                                .map(|p| example_log_losses(truth, p))
+                                .collect(),
+                        );
+                        plan.metrics.push(MetricId::LogLoss);
+                    }
+                    if wanted.contains(&MetricId::RocAuc) {
+                        let mut support = vec![0u64; *classes];
+                        for &t in *truth {
+                            support[t as usize] += 1;
+                        }
+                        let rankings: Option<Vec<Vec<AucRanking>>> = probabilities
+                            .iter()
+                            .map(|p| {
+                                let classes = auc_classes(&support, p.column_of_class)?;
+                                Some(
+                                    classes
+                                        .iter()
+                                        .map(|&(c, col)| auc_ranking(truth, c, p, col))
+                                        .collect(),
+                                )
+                            })
+                            .collect();
+                        if rankings.is_some() {
+                            plan.aucs = rankings;
+                            plan.metrics.push(MetricId::RocAuc);
+                        }
+                    }
+                }
+            }
+            Examples::Regression { truth, models } => {
+                plan.models = models.len().min(2);
+                plan.rows = truth.len();
+                if plan.models == 0 || truth.is_empty() {
+                    return plan;
+                }
+                let chosen: Vec<MetricId> = REGRESSION_METRICS
+                    .iter()
+                    .copied()
+                    .filter(|m| wanted.contains(m))
+                    .collect();
+                if !chosen.is_empty() {
+                    let mean = truth.iter().sum::<f64>() / truth.len() as f64;
+                    plan.regression = Some(RegressionInputs {
+                        centred: truth.iter().map(|y| y - mean).collect(),
+                        inverse_scale: truth
+                            .iter()
+                            .map(|y| 1.0 / y.abs().max(f64::EPSILON))
+                            .collect(),
+                        truth,
+                        predicted: models[..plan.models].to_vec(),
+                    });
+                    plan.metrics = chosen;
+                }
+            }
+        }
+        plan
+    }
+
+    fn has_example_family(&self) -> bool {
+        self.log_losses.is_some() || self.aucs.is_some() || self.regression.is_some()
+    }
+
+    fn is_cell_metric(&self, metric: MetricId) -> bool {
+        self.cells.is_some() && CELL_METRICS.contains(&metric)
+    }
+
+    fn slot(&self, metric: MetricId) -> Option<usize> {
+        self.metrics.iter().position(|&m| m == metric)
+    }
+
+    fn cell_resample(&self, seed: u64, r: u64, out: &mut [f64], scratch: &mut Scratch) {
+        let Some(cells) = &self.cells else { return };
+        let mut stream = Stream::new(seed, r, Family::Cells);
+        let n = self.classes;
+        let stride = 1 + self.models;
+        scratch.confusion.clear();
+        scratch.confusion.resize(self.models * n * n, 0.0);
+        for (count, key) in cells.counts.iter().zip(cells.keys.chunks_exact(stride)) {
+            let drawn = stream.poisson(*count) as f64;
+            if drawn == 0.0 {
+                continue;
+            }
+            let t = key[0] as usize;
+            for (model, &p) in key[1..].iter().enumerate() {
+                scratch.confusion[model * n * n + t * n + p as usize] += drawn;
+            }
+        }
+        for model in 0..self.models {
+            let confusion = &scratch.confusion[model * n * n..(model + 1) * n * n];
+            if confusion.iter().all(|&c| c == 0.0) {
+                continue; // an empty resample: every metric stays undefined
+            }
+            for (metric, value) in confusion_metrics(confusion, n) {
+                if let Some(slot) = self.slot(metric) {
+                    out[slot * self.models + model] = value;
+                }
+            }
+        }
+    }
+
+    fn example_resample(&self, seed: u64, r: u64, out: &mut [f64], scratch: &mut Scratch) {
+        let mut stream = Stream::new(seed, r, Family::Examples);
+        scratch.weights.resize(self.rows, 0);
+        stream.fill_unit_weights(&mut scratch.weights);
+        let weights = &scratch.weights;
+        let models = self.models;
+        if let (Some(losses), Some(slot)) = (&self.log_losses, self.slot(MetricId::LogLoss)) {
+            for (model, loss) in losses.iter().enumerate() {
+                let (mut total, mut sum) = (0.0, 0.0);
+                for (&w, &l) in weights.iter().zip(loss) {
+                    let w = f64::from(w);
+                    total += w;
+                    sum += w * l;
+                }
+                out[slot * models + model] = sum / total;
+            }
+        }
+        if let (Some(aucs), Some(slot)) = (&self.aucs, self.slot(MetricId::RocAuc)) {
+            for (model, rankings) in aucs.iter().enumerate() {
+                let values: Vec<f64> = rankings
+                    .iter()
+                    .filter_map(|ranking| weighted_auc(ranking, weights))
+                    .collect();
+                out[slot * models + model] = if values.is_empty() {
+                    f64::NAN
+                } else {
+                    values.iter().sum::<f64>() / values.len() as f64
+                };
+            }
+        }
+        if let Some(inputs) = &self.regression {
+            self.regression_resample(inputs, weights, out);
+        }
+    }
+
+    fn regression_resample(&self, inputs: &RegressionInputs, weights: &[u8], out: &mut [f64]) {
+        let (mut total, mut sum_y, mut sum_yy) = (0.0, 0.0, 0.0);
+        for (&w, &y) in weights.iter().zip(&inputs.centred) {
+            let w = f64::from(w);
+            total += w;
+            sum_y += w * y;
+            sum_yy += w * y * y;
+        }
+        if total == 0.0 {
+            return;
+        }
+        let total_sq = sum_yy - sum_y * sum_y / total;
+        for (model, predicted) in inputs.predicted.iter().enumerate() {
+            let (mut abs, mut sq, mut pct) = (0.0, 0.0, 0.0);
+            for (((&w, &y), &p), &inv) in weights
+                .iter()
+                .zip(inputs.truth)
+                .zip(*predicted)
+                .zip(&inputs.inverse_scale)
+            {
+                let w = f64::from(w);
+                let err = (y - p).abs();
+                abs += w * err;
+                sq += w * err * err;
+                pct += w * err * inv;
+            }
+            // sklearn's force_finite: a constant target gives 1 for a perfect fit, else 0.
+            let r2 = match (total_sq <= 0.0, sq == 0.0) {
+                (true, true) => 1.0,
+                (true, false) => 0.0,
+                _ => 1.0 - sq / total_sq,
+            };
+            for (metric, value) in [
+                (MetricId::Mae, abs / total),
+                (MetricId::Mse, sq / total),
+                (MetricId::Rmse, (sq / total).sqrt()),
+                (MetricId::R2, r2),
+                (MetricId::Mape, pct / total),
+            ] {
+                if let Some(slot) = self.slot(metric) {
+                    out[slot * self.models + model] = value;
+                }
+            }
+        }
+    }
+}
+
+/// Counts the examples of each (truth, prediction of each model) cell.
+fn cell_table(truth: &[u32], classes: usize, models: &[ClassifierExamples]) -> CellTable {
+    let stride = 1 + models.len();
+    let key_of = |i: usize| -> u64 {
+        models.iter().fold(u64::from(truth[i]), |key, m| {
+            key * classes as u64 + u64::from(m.predicted[i])
+        })
+    };
+    let cells = (classes as u64).saturating_pow(stride as u32);
+    let mut pairs: Vec<(u64, f64)> = Vec::new();
+    if cells <= 1 << 22 {
+        // Few classes: count in a dense table, no sort.
+        let mut dense = vec![0u32; cells as usize];
+        for i in 0..truth.len() {
+            dense[key_of(i) as usize] += 1;
+        }
+        pairs.extend(
+            dense
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .map(|(k, &c)| (k as u64, f64::from(c))),
+        );
+    } else {
+        let mut keys: Vec<u64> = (0..truth.len()).map(key_of).collect();
+        keys.sort_unstable();
+        for run in keys.chunk_by(|a, b| a == b) {
+            pairs.push((run[0], run.len() as f64));
+        }
+    }
+    let mut table = CellTable {
+        counts: Vec::with_capacity(pairs.len()),
+        keys: Vec::with_capacity(pairs.len() * stride),
+    };
+    for (key, count) in pairs {
+        table.counts.push(count);
+        let mut parts = vec![0u32; stride];
+        let mut rest = key;
+        for part in parts.iter_mut().rev() {
+            *part = (rest % classes as u64) as u32;
+            rest /= classes as u64;
+        }
+        table.keys.extend(parts);
+    }
+    table
+}
+
+fn auc_ranking(truth: &[u32], class: usize, scores: &ClassScores, column: usize) -> AucRanking {
+    let column: Vec<f32> = scores
+        .values
+        .chunks_exact(scores.width)
+        .map(|row| row[column])
+        .collect();
+    let mut order: Vec<u32> = (0..truth.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| column[a as usize].total_cmp(&column[b as usize]));
+    let mut tie_ends = Vec::new();
+    for (i, pair) in order.windows(2).enumerate() {
+        if column[pair[0] as usize] != column[pair[1] as usize] {
+            tie_ends.push(i as u32 + 1);
+        }
+    }
+    if !order.is_empty() {
+        tie_ends.push(order.len() as u32);
+    }
+    for i in &mut order {
+        if truth[*i as usize] as usize == class {
+            *i |= POSITIVE;
+        }
+    }
+    AucRanking { order, tie_ends }
+}
+
+/// Weighted Mann–Whitney: the chance that a positive outranks a negative, ties counting half,
+/// each example counted `weight` times. Equal to sklearn's trapezoidal ROC area.
+fn weighted_auc(ranking: &AucRanking, weights: &[u8]) -> Option<f64> {
+    let (mut negatives_below, mut positives, mut area) = (0.0, 0.0, 0.0);
+    let mut start = 0;
+    for &end in &ranking.tie_ends {
+        let (mut pos, mut neg) = (0u64, 0u64);
+        for &entry in &ranking.order[start..end as usize] {
+            let w = u64::from(weights[(entry & !POSITIVE) as usize]);
+            if entry & POSITIVE != 0 {
+                pos += w;
+            } else {
+                neg += w;
+            }
+        }
+        let (pos, neg) = (pos as f64, neg as f64);
+        area += pos * (negatives_below + 0.5 * neg);
+        negatives_below += neg;
+        positives += pos;
+        start = end as usize;
+    }
+    (positives > 0.0 && negatives_below > 0.0).then(|| area / (positives * negatives_below))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::classification::{self, ClassifierOutput};
+    use crate::metrics::regression;
+
+    fn settings(resamples: usize) -> BootstrapSettings {
+        BootstrapSettings {
+            resamples,
+            ..BootstrapSettings::default()
+        }
+    }
+
+    #[test]
+    fn quantile_interpolates_like_numpy() {
+        let v = [1.0, 2.0, 4.0, 8.0];
+        assert_eq!(quantile(&v, 0.0), Some(1.0));
+        assert_eq!(quantile(&v, 1.0), Some(8.0));
+        // numpy.percentile([1, 2, 4, 8], 50) = 3.0, 90 -> 6.8
+        assert_eq!(quantile(&v, 0.5), Some(3.0));
+        assert!((quantile(&v, 0.9).unwrap() - 6.8).abs() < 1e-12);
+        assert_eq!(quantile(&[], 0.5), None);
+    }
+
+    /// With every weight 1 the weighted formulas must give the metrics themselves.
+    #[test]
+    fn unit_weights_reproduce_the_metrics() {
+        let truth = [0u32, 1, 1, 0, 2, 2, 1, 0];
+        let predicted = [0u32, 1, 0, 0, 2, 1, 1, 2];
+        let probs: Vec<f32> = vec![
+            0.7, 0.2, 0.1, 0.1, 0.8, 0.1, 0.5, 0.4, 0.1, 0.6, 0.3, 0.1, 0.1, 0.2, 0.7, 0.2, 0.5,
+            0.3, 0.3, 0.6, 0.1, 0.4, 0.2, 0.4,
+        ];
+        let cols = [Some(0), Some(1), Some(2)];
+        let scores = ClassScores {
+            values: &probs,
+            width: 3,
+            column_of_class: &cols,
+        };
+        let classes: Vec<String> = (0..3).map(|c| c.to_string()).collect();
+        let expected = classification::evaluate(
+            &truth,
+            &classes,
+            &ClassifierOutput {
+                predicted: &predicted,
+                scores: Some(ClassScores { ..scores }),
+            },
+        );
+        let examples = Examples::Classification {
+            truth: &truth,
+            classes: 3,
+            models: vec![ClassifierExamples {
+                predicted: &predicted,
+                probabilities: Some(scores),
+            }],
+        };
+        let plan = Plan::new(&examples, MetricId::ALL);
+        let mut out = vec![f64::NAN; plan.metrics.len()];
+        let mut scratch = Scratch {
+            weights: vec![1; truth.len()],
+            confusion: Vec::new(),
+        };
+        let cells = plan.cells.as_ref().unwrap();
+        scratch.confusion = vec![0.0; 9];
+        for (count, key) in cells.counts.iter().zip(cells.keys.chunks_exact(2)) {
+            scratch.confusion[key[0] as usize * 3 + key[1] as usize] += count;
+        }
+        for (metric, value) in confusion_metrics(&scratch.confusion, 3) {
+            out[plan.slot(metric).unwrap()] = value;
+        }
+        let losses = &plan.log_losses.as_ref().unwrap()[0];
+        out[plan.slot(MetricId::LogLoss).unwrap()] = losses.iter().sum::<f64>() / 8.0;
+        let aucs: Vec<f64> = plan.aucs.as_ref().unwrap()[0]
+            .iter()
+            .filter_map(|r| weighted_auc(r, &scratch.weights))
+            .collect();
+        out[plan.slot(MetricId::RocAuc).unwrap()] = aucs.iter().sum::<f64>() / aucs.len() as f64;
+        for (slot, metric) in plan.metrics.iter().enumerate() {
+            let want = expected.values.get(*metric).unwrap();
+            assert!(
+                (out[slot] - want).abs() < 1e-12,
+                "{metric:?}: {} vs {want}",
+                out[slot]
+            );
+        }
+
+        let y = [3.0, -0.5, 2.0, 7.0, 1.0];
+        let p = [2.5, 0.0, 2.0, 8.0, 1.5];
+        let expected = regression::evaluate(&y, &p);
+        let examples = Examples::Regression {
+            truth: &y,
+            models: vec![&p],
+        };
+        let plan = Plan::new(&examples, MetricId::ALL);
+        let mut out = vec![f64::NAN; plan.metrics.len()];
+        plan.regression_resample(plan.regression.as_ref().unwrap(), &[1; 5], &mut out);
+        for (slot, metric) in plan.metrics.iter().enumerate() {
+            let want = expected.get(*metric).unwrap();
+            assert!(
+                (out[slot] - want).abs() < 1e-12,
+                "{metric:?}: {} vs {want}",
+                out[slot]
+            );
+        }
+    }
+
+    #[test]
+    fn identical_models_have_a_zero_width_interval() {
+        let truth: Vec<u32> = (0..300).map(|i| (i % 3 == 0) as u32).collect();
+        let predicted: Vec<u32> = (0..300).map(|i| (i % 5 == 0) as u32).collect();
+        let models = || {
+            vec![
+                ClassifierExamples {
+                    predicted: &predicted,
+                    probabilities: None,
+                },
+                ClassifierExamples {
+                    predicted: &predicted,
+                    probabilities: None,
+                },
+            ]
+        };
+        let examples = Examples::Classification {
+            truth: &truth,
+            classes: 2,
+            models: models(),
+        };
+        let out = resample(
+            &examples,
+            &[MetricId::Accuracy, MetricId::F1Macro],
+            &settings(300),
+        );
+        assert_eq!(out.len(), 2);
+        for r in &out {
+            let d = r.sorted_deltas();
+            assert_eq!(d.len(), 300);
+            assert!(d.iter().all(|&x| x == 0.0));
+            // ... while the candidate's own value does vary.
+            let c = r.sorted_candidate();
+            assert!(c[0] < c[c.len() - 1]);
+        }
+    }
+
+    #[test]
+    fn results_are_reproducible_and_follow_the_seed() {
+        let truth: Vec<f64> = (0..500).map(|i| (i as f64 * 0.37).sin()).collect();
+        let a: Vec<f64> = truth.iter().map(|y| y + 0.1).collect();
+        let b: Vec<f64> = truth.iter().map(|y| y * 0.9).collect();
+        let examples = Examples::Regression {
+            truth: &truth,
+            models: vec![&a, &b],
+        };
+        let one = resample(&examples, &[MetricId::Rmse], &settings(64));
+        let two = resample(&examples, &[MetricId::Rmse], &settings(64));
+        assert_eq!(one[0].candidate, two[0].candidate);
+        let other = resample(
+            &examples,
+            &[MetricId::Rmse],
+            &BootstrapSettings {
+                seed: 1,
+                ..settings(64)
+            },
+        );
+        assert_ne!(one[0].candidate, other[0].candidate);
+    }
+}
