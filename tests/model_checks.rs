@@ -272,3 +272,97 @@ fn a_too_new_opset_and_a_custom_domain_are_refused_before_loading() {
         ))
         .stdout(contains("allow_custom_domains = [\"my.ops\"]"));
 }
+
+/// `agreement` and the score differences equal numpy's on the examples' models
+/// (tests/fixtures/agreement.py writes the expected values), and gate like any metric.
+#[test]
+fn prediction_agreement_equals_numpy() {
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("expected-agreement.json")).unwrap())
+            .unwrap();
+    for (case, task, label) in [
+        ("iris", "classification", "species"),
+        ("breast-cancer", "classification", "target"),
+        ("diabetes", "regression", "target"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = example(case);
+        let config = format!(
+            "[baseline]\npath = \"{base}\"\n\n[[suite]]\nname = \"{case}\"\nmodel = \"{cand}\"\ntask = \"{task}\"\n\n\
+             [suite.data]\npath = \"{data}\"\nlabel = \"{label}\"\n\n[suite.metrics]\n\
+             include = [{include}\"score_max_abs_diff\", \"score_mean_abs_diff\"]\n\n\
+             [[suite.gate]]\nmetric = \"score_max_abs_diff\"\nmax = 1000.0\n",
+            base = root.join("models/baseline.onnx").display(),
+            cand = root.join("models/candidate.onnx").display(),
+            data = root.join("data/test.csv").display(),
+            include = if task == "regression" {
+                ""
+            } else {
+                "\"agreement\", "
+            },
+        );
+        std::fs::write(dir.path().join("mlops-ci.toml"), config).unwrap();
+        let (code, report) = check_json(dir.path());
+        assert_eq!(code, 0, "{case}: {report}");
+        let suite = &report["suites"][0];
+        for (name, want) in expected[case].as_object().unwrap() {
+            let got =
+                metric(suite, name, "candidate").unwrap_or_else(|| panic!("{case}: no {name}"));
+            let want = want.as_f64().unwrap();
+            assert!(
+                (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+                "{case} {name}: {got} vs numpy {want}"
+            );
+            let baseline = metric(suite, name, "baseline").unwrap();
+            assert_eq!(baseline, if name == "agreement" { 1.0 } else { 0.0 });
+        }
+    }
+    // Gated: the iris candidate changes a third of the labels.
+    let project = suite_with_candidate(
+        &example("iris/models/candidate.onnx"),
+        "\n[[suite.gate]]\nmetric = \"agreement\"\nmin = 0.999\n",
+    );
+    let (code, report) = check_json(project.path());
+    assert_eq!(code, 1);
+    assert!(
+        report["suites"][0]["gates"]
+            .to_string()
+            .contains("agreement 0.6833 is below the minimum 0.999")
+    );
+}
+
+/// A dynamically quantised model (scales computed per batch) is reported as batch-dependent;
+/// a statically quantised QDQ model and the float model are not.
+#[test]
+fn dynamic_quantisation_is_reported_as_batch_dependent() {
+    let run = |candidate: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let config = format!(
+            "[baseline]\npath = \"{base}\"\n\n[[suite]]\nname = \"q\"\nmodel = \"{cand}\"\ntask = \"classification\"\n\n\
+             [suite.data]\npath = \"{data}\"\nlabel = \"label\"\n\n[suite.metrics]\ninclude = [\"accuracy\", \"agreement\"]\n\n\
+             [[suite.gate]]\nmetric = \"accuracy\"\nmin = 0.5\n",
+            base = fixture("models/scores_only.onnx").display(),
+            cand = checks(candidate).display(),
+            data = fixture("data/iris_int.csv").display(),
+        );
+        std::fs::write(dir.path().join("mlops-ci.toml"), config).unwrap();
+        let (code, report) = check_json(dir.path());
+        assert_eq!(code, 0, "{candidate}: {report}");
+        report["suites"][0].clone()
+    };
+    let dynamic = run("quant_dynamic.onnx");
+    let found = dynamic["batch_dependence"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{dynamic}");
+    assert_eq!(found[0]["model"], "candidate");
+    assert_eq!(found[0]["batch_sizes"], serde_json::json!([60, 1]));
+    assert!(found[0]["max_abs_diff"].as_f64().unwrap() > 1e-3);
+    assert!(
+        dynamic["notes"]
+            .to_string()
+            .contains("metrics depend on runtime.batch_size")
+    );
+
+    let static_qdq = run("quant_static.onnx");
+    assert!(static_qdq["batch_dependence"].is_null(), "{static_qdq}");
+    assert!(!static_qdq["notes"].to_string().contains("batch size"));
+}

@@ -15,7 +15,7 @@ use crate::data::Targets;
 use crate::error::{Error, Result};
 use crate::eval::{self, ModelOutcome, ModelRunner, Predictions};
 use crate::metrics::classification::{self, ClassScores, ClassifierOutput};
-use crate::metrics::{MetricId, MetricValues, regression};
+use crate::metrics::{MetricId, MetricValues, agreement, regression};
 use crate::model::{ModelBytes, ModelError, ModelSummary, Signature, bind};
 use crate::report::{
     ClassReport, DataSummary, ErrorLocation, PairedSummary, SuiteReport, TimingSummary,
@@ -68,6 +68,7 @@ pub fn run(
         signature_diff: None,
         data_change: None,
         signature_changes: Vec::new(),
+        batch_dependence: Vec::new(),
         error: None,
         error_location: None,
     };
@@ -223,6 +224,10 @@ fn evaluate(
         features: schema.features.clone(),
         label: schema.label.clone(),
     });
+    for dependence in &outcome.batch_dependence {
+        report.notes.push(dependence.note());
+    }
+    report.batch_dependence = outcome.batch_dependence;
     let mut models = outcome.models.into_iter();
     let candidate_out = models.next().expect("the candidate always runs");
     let baseline_out = models.next();
@@ -528,12 +533,27 @@ pub(super) fn classify(
         candidate_confusion: computed[0].confusion.clone(),
         baseline_confusion: computed.get(1).map(|m| m.confusion.clone()),
     });
+    let agreement = baseline_pred.map(|b| {
+        let c = &aligned.models[0];
+        agreement::classification(
+            &c.predicted,
+            &b.predicted,
+            score_view(c).as_ref(),
+            score_view(b).as_ref(),
+        )
+    });
     let mut values = computed
         .into_iter()
         .zip(latency_values)
         .map(|(m, latency)| merge(m.values, latency));
     let candidate_values = values.next().unwrap_or_default();
-    (candidate_values, values.next())
+    let baseline_values = values.next();
+    match (agreement, baseline_values) {
+        (Some((c, b)), Some(baseline_values)) => {
+            (merge(candidate_values, c), Some(merge(baseline_values, b)))
+        }
+        (_, baseline_values) => (candidate_values, baseline_values),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -600,7 +620,24 @@ pub(super) fn regress(
         batch_size: 0,
         method: None,
     });
-    (candidate_values, baseline_values)
+    match (&b, baseline_values) {
+        (Some(b), Some(baseline_values)) => {
+            let (ca, ba) = agreement::regression(&c, b);
+            (
+                merge(candidate_values, ca),
+                Some(merge(baseline_values, ba)),
+            )
+        }
+        (_, baseline_values) => (candidate_values, baseline_values),
+    }
+}
+
+fn score_view(m: &eval::AlignedModel) -> Option<ClassScores<'_>> {
+    m.scores.as_ref().map(|s| ClassScores {
+        values: &s.values,
+        width: s.width,
+        column_of_class: &m.column_of_class,
+    })
 }
 
 fn merge(mut a: MetricValues, b: MetricValues) -> MetricValues {

@@ -4,6 +4,7 @@
 //! A reader thread parses the next batch while the models run on this one.
 
 mod align;
+pub mod batch_check;
 mod inputs;
 mod outputs;
 pub mod timing;
@@ -75,6 +76,8 @@ pub struct EvalOutcome {
     pub models: Vec<ModelOutcome>,
     /// How the models were timed; the pairs for the candidate/baseline latency ratio.
     pub timing: TimingLog,
+    /// Models whose outputs changed with the batch size (see [`batch_check`]).
+    pub batch_dependence: Vec<batch_check::BatchDependence>,
 }
 
 /// Streams the data through every model, batch by batch, timing them as [`timing`]
@@ -99,6 +102,9 @@ pub fn evaluate(
     let mut timing = TimingLog::default();
     let mut truth = None::<Targets>;
     let mut rows = 0;
+    // The first rows, kept to re-run at another batch size afterwards.
+    let sample_len = batch_check::SAMPLE_ROWS * feature_names.len();
+    let mut sample: Vec<f64> = Vec::new();
 
     let (truth_classes, result) = std::thread::scope(|scope| {
         // Two batches in flight: parsing overlaps inference without holding more data.
@@ -158,6 +164,10 @@ pub fn evaluate(
                         }
                     })?;
                 }
+                if sample.len() < sample_len {
+                    let take = (sample_len - sample.len()).min(batch.features.len());
+                    sample.extend_from_slice(&batch.features[..take]);
+                }
                 timing.finish_round(&elapsed, batch.rows, &mut latencies);
                 rows += batch.rows;
                 timing.keep(plan, batch.features, batch.rows);
@@ -175,6 +185,11 @@ pub fn evaluate(
     });
     result?;
     timing.repeat(plan, runners, &mut scratch, &mut latencies, &feature_names)?;
+    let sample_rows = sample.len() / feature_names.len().max(1);
+    let batch_dependence = runners
+        .iter_mut()
+        .filter_map(|r| batch_check::check(r, &sample, sample_rows, &feature_names, batch_size))
+        .collect();
     // No batch at all: the caller reports the empty dataset with its path.
     let truth = truth.unwrap_or(Targets::Values(Vec::new()));
     let models = runners
@@ -195,6 +210,7 @@ pub fn evaluate(
         truth_classes,
         models,
         timing,
+        batch_dependence,
     })
 }
 

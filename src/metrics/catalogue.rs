@@ -75,6 +75,9 @@ metrics! {
     LatencyRatioP50 => "latency_ratio_p50", LowerIsBetter, ANY, true, "candidate / baseline median batch time, timed interleaved on the same batches (1.2 = 20% slower)";
     LatencyRatioP95 => "latency_ratio_p95", LowerIsBetter, ANY, true, "candidate / baseline 95th percentile batch time, timed interleaved on the same batches";
     ThroughputRatio => "throughput_ratio", HigherIsBetter, ANY, false, "candidate / baseline throughput over the same timed batches (0.8 = 20% fewer examples per second)";
+    Agreement => "agreement", HigherIsBetter, CLS, false, "share of examples where the candidate predicts the same class as the baseline (the baseline's own value is 1)";
+    ScoreMaxAbsDiff => "score_max_abs_diff", LowerIsBetter, ANY, false, "largest |candidate - baseline| over every class score both models give, or every regression output (baseline: 0)";
+    ScoreMeanAbsDiff => "score_mean_abs_diff", LowerIsBetter, ANY, false, "mean |candidate - baseline| over the same values (baseline: 0)";
     ModelSizeBytes => "model_size_bytes", LowerIsBetter, ANY, true, "size of the ONNX file";
 }
 

@@ -3,6 +3,7 @@
 //! Every metric has a stable name (used in config, JSON and docs) and a direction, so a
 //! "regression" always means "worse", whichever way the number moved.
 
+pub mod agreement;
 mod catalogue;
 pub mod classification;
 pub mod latency;

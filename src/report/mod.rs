@@ -108,6 +108,9 @@ pub struct SuiteReport {
     /// Each input/output change, classified breaking or compatible.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signature_changes: Vec<crate::model::SignatureChange>,
+    /// Models whose outputs changed with the batch size, on a sample of rows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub batch_dependence: Vec<crate::eval::batch_check::BatchDependence>,
     /// Set when the suite could not be evaluated; then most other fields are empty.
     pub error: Option<String>,
     /// The data file (relative to the config) and line the error is about, for annotations.
