@@ -58,19 +58,74 @@ pub fn sha256_oid_of_file(path: &Path) -> std::io::Result<String> {
     Ok(format!("sha256:{hex}"))
 }
 
-/// Where Git LFS keeps the object `pointer` names in the repository at `git_dir`, when it was
-/// fetched: `<git_dir>/lfs/objects/ab/cd/abcd…`.
-pub fn local_object(git_dir: &Path, pointer: &LfsPointer) -> Option<std::path::PathBuf> {
+/// The content a pointer stands for, from the local LFS store (`lfs.storage`, else
+/// `<git dir>/lfs/objects/<oid[0:2]>/<oid[2:4]>/<oid>`), else from `git lfs smudge` when
+/// git-lfs is installed. `None` when neither has it. The content is checked against the
+/// pointer's size and sha256, so a wrong object is never evaluated.
+pub fn fetch_object(repo: &git2::Repository, pointer: &LfsPointer) -> Option<Vec<u8>> {
     let hex = pointer.oid.strip_prefix("sha256:")?;
     if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    let path = git_dir
-        .join("lfs/objects")
-        .join(&hex[..2])
+    let matches = |bytes: &[u8]| {
+        use sha2::{Digest, Sha256};
+        let digest: String = Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        bytes.len() as u64 == pointer.size && digest.eq_ignore_ascii_case(hex)
+    };
+    let git_dir = repo.commondir();
+    let storage = repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_path("lfs.storage").ok())
+        .map(|p| if p.is_absolute() { p } else { git_dir.join(p) })
+        .unwrap_or_else(|| git_dir.join("lfs"));
+    let object = storage
+        .join("objects")
+        .join(&hex[0..2])
         .join(&hex[2..4])
         .join(hex);
-    path.is_file().then_some(path)
+    if let Ok(bytes) = crate::input_file::read_regular(&object)
+        && matches(&bytes)
+    {
+        return Some(bytes);
+    }
+    smudge(repo, pointer).filter(|bytes| matches(bytes))
+}
+
+/// `git lfs smudge` with the pointer on stdin, in the work tree; `None` when git-lfs is not
+/// installed or cannot get the object.
+fn smudge(repo: &git2::Repository, pointer: &LfsPointer) -> Option<Vec<u8>> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("git")
+        .args(["lfs", "smudge"])
+        .current_dir(repo.workdir()?)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let text = format!(
+        "version https://git-lfs.github.com/spec/v1\noid {}\nsize {}\n",
+        pointer.oid, pointer.size
+    );
+    child.stdin.take()?.write_all(text.as_bytes()).ok()?;
+    let out = child.wait_with_output().ok()?;
+    out.status.success().then_some(out.stdout)
+}
+
+/// The message for a git baseline that is an LFS pointer whose object is not here.
+pub fn baseline_pointer_message(path: &str, revision: &str, pointer: &LfsPointer) -> String {
+    format!(
+        "the baseline `{path}` at `{revision}` is stored with Git LFS ({} bytes, {}), and that \
+         object is neither in the local LFS store nor available from `git lfs smudge`; fetch it \
+         with `git lfs fetch origin {revision}` (in GitHub Actions: `actions/checkout` with \
+         `lfs: true` and `fetch-depth: 0`), or install git-lfs",
+        pointer.size, pointer.oid
+    )
 }
 
 /// The message for a pointer found where content was expected.

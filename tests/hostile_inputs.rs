@@ -178,3 +178,158 @@ fn unclear_paths_get_clear_messages() {
         .code(2)
         .stderr(contains("it is a directory; give the config file itself"));
 }
+
+/// A repo whose `main` commits the iris baseline model as a Git LFS pointer, and a `feature`
+/// branch with the worse candidate as a plain file. Returns the repo and the LFS object path.
+fn lfs_baseline_repo() -> (Project, std::path::PathBuf) {
+    use sha2::{Digest, Sha256};
+    let repo = Project::new();
+    repo.write("mlops-ci.toml", IRIS_CONFIG);
+    repo.copy(&example("iris/data/test.csv"), "data/test.csv");
+    let model = std::fs::read(example("iris/models/baseline.onnx")).unwrap();
+    let oid: String = Sha256::digest(&model)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    repo.write(
+        "models/model.onnx",
+        format!(
+            "version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {}\n",
+            model.len()
+        ),
+    );
+    repo.commit_all("baseline model (LFS)");
+    let object = repo
+        .path()
+        .join(".git/lfs/objects")
+        .join(&oid[0..2])
+        .join(&oid[2..4])
+        .join(&oid);
+    std::fs::create_dir_all(object.parent().unwrap()).unwrap();
+    std::fs::write(&object, &model).unwrap();
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.copy(&example("iris/models/candidate.onnx"), "models/model.onnx");
+    repo.commit_all("retrain");
+    (repo, object)
+}
+
+/// Finding 9: a baseline stored with Git LFS always failed against a git baseline (the blob
+/// is the pointer), blaming the working-tree file.
+#[test]
+fn a_git_lfs_baseline_is_read_from_the_local_lfs_store() {
+    let (repo, object) = lfs_baseline_repo();
+    let out = mlops_ci()
+        .args(["check", "--format", "json", "-C"])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    let report = json(&out.stdout);
+    assert_eq!(
+        report["verdict"],
+        "fail",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let suite = &report["suites"][0];
+    assert!(metric(suite, "accuracy", "baseline").unwrap() > 0.9);
+
+    // Without the object: a message naming the baseline revision and how to fetch it.
+    std::fs::remove_file(&object).unwrap();
+    check_in(repo.path())
+        .code(2)
+        .stdout(contains(
+            "the baseline `models/model.onnx` at `main` is stored with Git LFS",
+        ))
+        .stdout(contains("git lfs fetch origin main"));
+}
+
+/// Finding 13: a baseline committed as a symbolic link was parsed as a model ("protobuf
+/// parsing failed"); a link inside the repository is followed, one outside named.
+#[test]
+fn a_git_baseline_that_is_a_symlink_is_followed_or_named() {
+    // `main` commits models/model.onnx as a link to `target`; `feature` the candidate file.
+    let repo_with_link = |target: &str| {
+        let repo = Project::new();
+        repo.write("mlops-ci.toml", IRIS_CONFIG);
+        repo.copy(&example("iris/data/test.csv"), "data/test.csv");
+        repo.copy(&example("iris/models/baseline.onnx"), "models/v1.onnx");
+        std::os::unix::fs::symlink(target, repo.path().join("models/model.onnx")).unwrap();
+        repo.commit_all("baseline model behind a link");
+        repo.git(&["checkout", "-q", "-b", "feature"]);
+        repo.remove("models/model.onnx");
+        repo.copy(&example("iris/models/candidate.onnx"), "models/model.onnx");
+        repo.commit_all("retrain");
+        repo
+    };
+    let repo = repo_with_link("v1.onnx");
+    let out = mlops_ci()
+        .args(["check", "--format", "json", "-C"])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    let report = json(&out.stdout);
+    assert_eq!(
+        report["verdict"], "fail",
+        "the baseline was read through its link"
+    );
+    assert!(metric(&report["suites"][0], "accuracy", "baseline").unwrap() > 0.9);
+
+    let repo = repo_with_link("/etc/hostname");
+    check_in(repo.path())
+        .code(2)
+        .stdout(contains("is a symbolic link to `/etc/hostname`"));
+}
+
+/// Finding 11: `nan`/`inf` cells were taken as numbers with no note; a tree model passed
+/// silently, a linear one failed blaming the model with a 0-based row and no file.
+#[test]
+fn non_finite_cells_are_counted_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let iris = std::fs::read_to_string(example("iris/data/test.csv")).unwrap();
+    let mut lines: Vec<String> = iris.lines().map(str::to_owned).collect();
+    lines[2] = format!("nan,{}", lines[2].split_once(',').unwrap().1);
+    lines[5] = format!("inf,{}", lines[5].split_once(',').unwrap().1);
+    let path = dir.path().join("iris.csv");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    mlops_ci()
+        .args([
+            "eval",
+            "--task",
+            "classification",
+            "--label",
+            "species",
+            "--model",
+        ])
+        .arg(example("iris/models/candidate.onnx"))
+        .arg("--data")
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stdout(contains(
+            "column `sepal_length` holds 2 non-finite value(s) (NaN or ±inf; first on line 3)",
+        ));
+
+    let diabetes = std::fs::read_to_string(example("diabetes/data/test.csv")).unwrap();
+    let mut lines: Vec<String> = diabetes.lines().map(str::to_owned).collect();
+    lines[4] = format!("nan,{}", lines[4].split_once(',').unwrap().1);
+    let path = dir.path().join("diabetes.csv");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    mlops_ci()
+        .args([
+            "eval",
+            "--task",
+            "regression",
+            "--label",
+            "target",
+            "--model",
+        ])
+        .arg(example("diabetes/models/baseline.onnx"))
+        .arg("--data")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stdout(contains("non-finite values the model cannot take"))
+        .stdout(contains(
+            "diabetes.csv: column `age` holds 1 non-finite value(s) (NaN or ±inf; first on line 5)",
+        ));
+}

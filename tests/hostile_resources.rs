@@ -372,3 +372,26 @@ fn a_run_writes_nothing_outside_its_outputs_and_cache() {
     in_work.sort();
     assert_eq!(in_work, ["data", "mlops-ci.toml", "models", "out.json"]);
 }
+
+/// A FIFO given as `--config` or as a saved report to `diff` is refused, not read.
+#[test]
+fn a_fifo_as_config_or_saved_report_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("mlops-ci.toml");
+    mkfifo(&fifo);
+    mlops_ci()
+        .args(["check", "--all", "--config"])
+        .arg(&fifo)
+        .timeout(LIMIT)
+        .assert()
+        .code(2)
+        .stderr(contains("it is a FIFO (named pipe), not a regular file"));
+    mlops_ci()
+        .arg("diff")
+        .arg(&fifo)
+        .arg(&fifo)
+        .timeout(LIMIT)
+        .assert()
+        .code(2)
+        .stderr(contains("it is a FIFO (named pipe), not a regular file"));
+}

@@ -102,6 +102,20 @@ impl BaselineSource {
                 Some((bytes, _)) => {
                     let source =
                         format!("git {} ({})", base.revision, &base.commit.to_string()[..10]);
+                    // libgit2 runs no LFS filter: the blob is the pointer.
+                    let bytes = match crate::lfs::parse_pointer(&bytes) {
+                        None => bytes,
+                        Some(pointer) => crate::lfs::fetch_object(&repo.repo, &pointer)
+                            .ok_or_else(|| {
+                                crate::model::ModelError::LfsPointer(
+                                    crate::lfs::baseline_pointer_message(
+                                        display,
+                                        &base.revision,
+                                        &pointer,
+                                    ),
+                                )
+                            })?,
+                    };
                     BaselineModel::Found(ModelBytes::from_bytes(
                         bytes, model_path, display, &source,
                     )?)

@@ -222,13 +222,13 @@ fn base_copy(
     match crate::lfs::parse_pointer(blob.content()) {
         // A Git LFS pointer at the base: its object, when it was fetched.
         Some(pointer) => {
-            let object = crate::lfs::local_object(repo.repo.path(), &pointer).ok_or_else(|| {
+            let object = crate::lfs::fetch_object(&repo.repo, &pointer).ok_or_else(|| {
                 BaseDataProblem::Unreadable(format!(
                     "it is a Git LFS pointer ({}) whose object is not in this clone; fetch it with `git lfs fetch origin <base>`",
                     pointer.oid
                 ))
             })?;
-            std::fs::copy(&object, &path).map_err(|e| unreadable(&e))?;
+            std::fs::write(&path, object).map_err(|e| unreadable(&e))?;
         }
         None => std::fs::write(&path, blob.content()).map_err(|e| unreadable(&e))?,
     }

@@ -11,7 +11,8 @@ use crate::metrics::{MetricId, MetricValues};
 use crate::report::{BaselineInfo, Report, SCHEMA_VERSION, SkippedSuite, SuiteReport};
 
 fn read(path: &Path) -> Result<Report> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::input_file::read_regular(path)
+        .and_then(|bytes| String::from_utf8(bytes).map_err(std::io::Error::other))
         .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?;
     let report: Report = serde_json::from_str(&text).map_err(|e| {
         Error::Usage(format!(

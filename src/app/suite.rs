@@ -218,6 +218,7 @@ fn evaluate(
     if outcome.rows == 0 {
         return Err(crate::data::DataError::Empty { path: data_path }.into());
     }
+    report.notes.extend(outcome.data_notes.iter().cloned());
     report.data = Some(DataSummary {
         path: suite.data.path.display().to_string(),
         rows: outcome.rows,

@@ -17,6 +17,7 @@ pub struct CsvReader {
     schema: Schema,
     task: Task,
     labels: LabelInterner,
+    non_finite: super::non_finite::NonFinite,
     /// Blocks of tokenized rows from the tokenizer thread, in file order.
     blocks: mpsc::Receiver<Result<RawBlock, DataError>>,
     /// A block partly consumed by the previous batch, and its next row.
@@ -132,6 +133,7 @@ impl CsvReader {
             .name("csv-tokenizer".into())
             .spawn(move || tokenize(reader, &columns, &tokenizer_path, &tx))
             .map_err(io)?;
+        let columns_used = features.len() + 1;
         Ok(Self {
             path: path.to_path_buf(),
             schema: Schema {
@@ -140,6 +142,7 @@ impl CsvReader {
             },
             task,
             labels: LabelInterner::default(),
+            non_finite: super::non_finite::NonFinite::new(columns_used),
             blocks,
             pending: None,
         })
@@ -195,7 +198,9 @@ impl CsvReader {
             let line = block.lines[row];
             let first = row * stride;
             for (column, name) in self.schema.features.iter().enumerate() {
-                features.push(self.number(field(first + column), line, name)?);
+                let value = self.number(field(first + column), line, name)?;
+                self.non_finite.check(column, value, line);
+                features.push(value);
             }
             let label = field(first + width);
             match targets {
@@ -215,7 +220,9 @@ impl CsvReader {
                     }
                 }
                 Targets::Values(values) => {
-                    values.push(self.number(label, line, &self.schema.label)?)
+                    let value = self.number(label, line, &self.schema.label)?;
+                    self.non_finite.check(width, value, line);
+                    values.push(value)
                 }
             }
         }
@@ -354,5 +361,12 @@ impl BatchReader for CsvReader {
 
     fn class_names(&self) -> Vec<String> {
         self.labels.names().to_vec()
+    }
+
+    fn notes(&self) -> Vec<String> {
+        let mut names = self.schema.features.clone();
+        names.push(self.schema.label.clone());
+        self.non_finite
+            .notes(&names, &self.path.display().to_string(), "line")
     }
 }

@@ -6,6 +6,7 @@
 mod csv_reader;
 mod labels;
 mod line_counter;
+mod non_finite;
 mod npy_header;
 mod npy_reader;
 
@@ -105,6 +106,10 @@ pub trait BatchReader: Send {
     fn next_batch(&mut self, max_rows: usize) -> Result<Option<Batch>, DataError>;
     /// Class names by id, once reading is done (empty for regression).
     fn class_names(&self) -> Vec<String>;
+    /// What the report should say about the data once reading is done (non-finite cells).
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Opens the configured data file for a suite.

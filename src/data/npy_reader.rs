@@ -18,6 +18,7 @@ pub struct NpyReader {
     targets: TargetArray,
     next_row: usize,
     labels: LabelInterner,
+    notes: Vec<String>,
 }
 
 enum TargetArray {
@@ -155,7 +156,22 @@ impl NpyReader {
             }
             None => (0..features.ncols()).map(|i| format!("x{i}")).collect(),
         };
+        let mut non_finite = super::non_finite::NonFinite::new(features.ncols() + 1);
+        for (row, values) in features.rows().into_iter().enumerate() {
+            for (column, &v) in values.iter().enumerate() {
+                non_finite.check(column, v, row as u64 + 1);
+            }
+        }
+        if let TargetArray::Values(values) = &targets {
+            for (row, &v) in values.iter().enumerate() {
+                non_finite.check(features.ncols(), v, row as u64 + 1);
+            }
+        }
+        let mut names = feature_names.clone();
+        names.push(label.clone());
+        let notes = non_finite.notes(&names, &path.display().to_string(), "row");
         Ok(Self {
+            notes,
             schema: Schema {
                 features: feature_names,
                 label,
@@ -248,6 +264,10 @@ impl BatchReader for NpyReader {
 
     fn class_names(&self) -> Vec<String> {
         self.labels.names().to_vec()
+    }
+
+    fn notes(&self) -> Vec<String> {
+        self.notes.clone()
     }
 }
 

@@ -50,6 +50,15 @@ pub(crate) fn reasons(
             ));
         }
     }
+    // A removed suite takes its gates with it: the check must run to say so (and fail).
+    let removed = suite_names(&old)
+        .into_iter()
+        .find(|name| suite_table(&new, name).is_none());
+    if let Some(name) = removed {
+        return everyone(format!(
+            "suite `{name}` was removed from `{config_path}`, which loosens the gates"
+        ));
+    }
     let mut out = Vec::new();
     for suite in &config.suites {
         let name = suite.name();
@@ -90,6 +99,16 @@ fn suite_table<'a>(config: &'a Table, name: &str) -> Option<&'a Table> {
         .iter()
         .filter_map(Value::as_table)
         .find(|t| t.get("name").and_then(Value::as_str) == Some(name))
+}
+
+fn suite_names(config: &Table) -> Vec<&str> {
+    config
+        .get("suite")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.get("name").and_then(Value::as_str))
+        .collect()
 }
 
 /// The top-level keys of a suite that differ: `model`, `gate`, `data`...

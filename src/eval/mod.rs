@@ -76,6 +76,8 @@ pub struct EvalOutcome {
     pub models: Vec<ModelOutcome>,
     /// How the models were timed; the pairs for the candidate/baseline latency ratio.
     pub timing: TimingLog,
+    /// What the reader had to say about the data (non-finite cells), for the report.
+    pub data_notes: Vec<String>,
     /// Models whose outputs changed with the batch size (see [`batch_check`]).
     pub batch_dependence: Vec<batch_check::BatchDependence>,
 }
@@ -106,7 +108,7 @@ pub fn evaluate(
     let sample_len = batch_check::SAMPLE_ROWS * feature_names.len();
     let mut sample: Vec<f64> = Vec::new();
 
-    let (truth_classes, result) = std::thread::scope(|scope| {
+    let ((truth_classes, data_notes), result) = std::thread::scope(|scope| {
         // Two batches in flight: parsing overlaps inference without holding more data.
         let (tx, rx) = mpsc::sync_channel(2);
         let producer = scope.spawn(move || {
@@ -124,7 +126,7 @@ pub fn evaluate(
                     }
                 }
             }
-            reader.class_names()
+            (reader.class_names(), reader.notes())
         });
         let result = (|| -> Result<(), EvalError> {
             let mut elapsed = vec![Duration::ZERO; runners.len()];
@@ -184,6 +186,18 @@ pub fn evaluate(
         (producer.join().unwrap_or_default(), result)
     });
     result?;
+    // A model that predicts NaN on NaN inputs is not broken: say where they came from.
+    let with_data_notes = |e: EvalError| match e {
+        EvalError::NotANumber { ref model, .. } if !data_notes.is_empty() => EvalError::Output {
+            model: model.clone(),
+            message: format!(
+                "{}; the data holds non-finite values the model cannot take: {}",
+                e.to_string().trim_start_matches(&format!("{model}: ")),
+                data_notes.join("; ")
+            ),
+        },
+        e => e,
+    };
     timing.repeat(plan, runners, &mut scratch, &mut latencies, &feature_names)?;
     let sample_rows = sample.len() / feature_names.len().max(1);
     let batch_dependence = runners
@@ -197,7 +211,7 @@ pub fn evaluate(
         .zip(sinks)
         .zip(latencies)
         .map(|((runner, sink), latency)| {
-            let predictions = sink.finish(runner.role, rows)?;
+            let predictions = sink.finish(runner.role, rows).map_err(with_data_notes)?;
             Ok(ModelOutcome {
                 predictions,
                 latency,
@@ -210,6 +224,7 @@ pub fn evaluate(
         truth_classes,
         models,
         timing,
+        data_notes,
         batch_dependence,
     })
 }

@@ -28,7 +28,22 @@ pub enum GitError {
     UnknownRevision { revision: String, message: String },
     #[error("{} is outside the git work tree {}", path.display(), workdir.display())]
     OutsideWorkTree { path: PathBuf, workdir: PathBuf },
+    #[error(
+        "`{path}` at commit {commit} is a symbolic link to `{target}`, which is not a file in \
+         that commit (git stores the link, not the file it points to); commit the file itself, \
+         or a link to a file inside the repository"
+    )]
+    DanglingSymlink {
+        path: String,
+        commit: String,
+        target: String,
+    },
 }
+
+/// Git's file mode for a symbolic link: the blob holds the target path.
+const SYMLINK_MODE: i32 = 0o120000;
+/// Links followed when reading a file from a commit, like the kernel's limit in spirit.
+const MAX_SYMLINK_HOPS: usize = 8;
 
 pub struct Repo {
     pub repo: git2::Repository,
@@ -86,10 +101,39 @@ impl Repo {
         commit: git2::Oid,
         path: &Path,
     ) -> Result<Option<(Vec<u8>, git2::Oid)>, GitError> {
-        let Some(id) = self.blob_id_at(commit, path)? else {
-            return Ok(None);
-        };
-        Ok(Some((self.repo.find_blob(id)?.content().to_vec(), id)))
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        let mut relative = self.relative(path)?;
+        // A symbolic link in the commit is followed to its file, as the file system does in
+        // the work tree; its blob is the target's path, never a model or dataset.
+        for _ in 0..=MAX_SYMLINK_HOPS {
+            let entry = match tree.get_path(&relative) {
+                Ok(entry) if entry.kind() == Some(git2::ObjectType::Blob) => entry,
+                Ok(_) => return Ok(None),
+                Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
+            let blob = self.repo.find_blob(entry.id())?;
+            if entry.filemode() != SYMLINK_MODE {
+                return Ok(Some((blob.content().to_vec(), entry.id())));
+            }
+            let target = String::from_utf8_lossy(blob.content()).into_owned();
+            let link = relative.display().to_string();
+            let dangling = || GitError::DanglingSymlink {
+                path: link.clone(),
+                commit: commit.to_string()[..10].to_owned(),
+                target: target.clone(),
+            };
+            let joined = relative.parent().unwrap_or(Path::new("")).join(&target);
+            relative = normalise_inside(&joined).ok_or_else(dangling)?;
+            if tree.get_path(&relative).is_err() {
+                return Err(dangling());
+            }
+        }
+        Err(GitError::DanglingSymlink {
+            path: path.display().to_string(),
+            commit: commit.to_string()[..10].to_owned(),
+            target: format!("(more than {MAX_SYMLINK_HOPS} links in a chain)"),
+        })
     }
 
     /// The blob id the working-tree file at `path` would have. When git's stat cache says the
@@ -106,8 +150,30 @@ impl Repo {
         {
             return Ok(entry.id);
         }
+        // Only a regular file is hashed: a FIFO would block, a device never end.
+        crate::input_file::regular_file_size(path)
+            .map_err(|e| git2::Error::from_str(&format!("{}: {e}", path.display())))?;
         Ok(git2::Oid::hash_file(git2::ObjectType::Blob, path)?)
     }
+}
+
+/// `path` (relative to the work tree root) with `.` and `..` resolved; `None` when it is
+/// absolute or climbs out of the root.
+fn normalise_inside(path: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::Normal(name) => out.push(name),
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// An absolute, normalised path without requiring the file to exist (a model deleted in the

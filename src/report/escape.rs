@@ -65,14 +65,18 @@ pub fn neutralise_workflow_commands(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// A message for stderr or a log (an error that may quote a data cell): at most
-/// [`MAX_TEXT_CHARS`] characters per line and no workflow command.
+/// [`MAX_TEXT_CHARS`] characters per line, [`MAX_BLOCK_LINES`] lines, and no workflow command.
 pub fn for_log(message: &str) -> String {
     let mut out = String::with_capacity(message.len().min(4 * MAX_TEXT_CHARS));
-    for (i, line) in message.lines().enumerate() {
+    let total = message.lines().count();
+    for (i, line) in message.lines().take(MAX_BLOCK_LINES).enumerate() {
         if i > 0 {
             out.push('\n');
         }
         out.push_str(&truncate(line, MAX_TEXT_CHARS));
+    }
+    if total > MAX_BLOCK_LINES {
+        let _ = write!(out, "\n… [{} more lines]", total - MAX_BLOCK_LINES);
     }
     neutralise_workflow_commands(&out).into_owned()
 }

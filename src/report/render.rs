@@ -192,6 +192,9 @@ fn environment(color: bool) -> Environment<'static> {
 fn num(v: Value) -> String {
     match f64::try_from(v) {
         Err(_) => "—".to_owned(),
+        Ok(x) if !x.is_finite() => x.to_string(),
+        // A value from a broken model can be 1e40: digits beyond these say nothing.
+        Ok(x) if x.abs() >= 1e12 => format!("{x:.3e}"),
         // Counts and byte sizes read best as integers; scores keep their decimals.
         Ok(x) if x.fract() == 0.0 && x.abs() >= 100.0 && x.abs() < 1e15 => format!("{}", x as i64),
         Ok(x) if x != 0.0 && x.abs() < 1e-3 => format!("{x:.3e}"),
@@ -204,7 +207,7 @@ fn signed(v: Value) -> String {
     match f64::try_from(v) {
         Err(_) => "—".to_owned(),
         Ok(0.0) => "0".to_owned(),
-        Ok(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{x:+}"),
+        Ok(x) if x.fract() == 0.0 && x.abs() < 1e12 => format!("{x:+}"),
         Ok(x) => {
             let body = num(Value::from(x.abs()));
             if x > 0.0 {
@@ -219,6 +222,7 @@ fn signed(v: Value) -> String {
 fn pct(v: Value) -> String {
     match f64::try_from(v) {
         Err(_) => String::new(),
+        Ok(x) if x.abs() >= 1e6 => format!("{}{:.2e}%", if x > 0.0 { "+" } else { "-" }, x.abs()),
         Ok(x) => format!(
             "{}{:.2}%",
             if x > 0.0 {
@@ -230,5 +234,23 @@ fn pct(v: Value) -> String {
             },
             x.abs()
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_and_odd_values_print_sanely() {
+        assert_eq!(num(Value::from(1.23e40)), "1.230e40");
+        assert_eq!(num(Value::from(-4.5e15)), "-4.500e15");
+        assert_eq!(num(Value::from(f64::NAN)), "NaN");
+        assert_eq!(num(Value::from(f64::INFINITY)), "inf");
+        assert_eq!(num(Value::from(938.0)), "938");
+        assert_eq!(num(Value::from(0.95)), "0.9500");
+        assert_eq!(signed(Value::from(1.23e40)), "+1.230e40");
+        assert_eq!(pct(Value::from(3.2e38)), "+3.20e38%");
+        assert_eq!(pct(Value::from(-29.8245)), "-29.82%");
     }
 }
