@@ -1,7 +1,8 @@
 //! Runs the candidate and the baseline model over the same batches and keeps every
 //! per-example prediction (paired statistics and "examples that flipped" need them).
 //!
-//! A reader thread parses the next batch while the models run on this one.
+//! A reader thread parses the next batch while the models run on this one. Timing (warm-up,
+//! alternating order, repeating small data) is [`timing`]'s job.
 
 mod align;
 pub mod batch_check;

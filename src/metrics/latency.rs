@@ -19,7 +19,9 @@ pub struct LatencyRecorder {
 
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct LatencySummary {
+    /// Timed runs: one per batch of the data, plus the repeats of a small dataset.
     pub batches: u64,
+    /// Rows of those runs.
     pub examples: u64,
     /// Sum of the time spent inside ONNX Runtime, seconds.
     pub inference_seconds: f64,
