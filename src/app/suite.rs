@@ -671,20 +671,15 @@ impl StatisticsRequest {
 
     fn run(&mut self, examples: &Examples, rows: usize, report: &mut SuiteReport) {
         let resampled = bootstrap::resample(examples, &self.wanted, &self.settings);
-        let capped: Vec<&str> = resampled
+        let subsampled: Vec<&str> = resampled
             .iter()
-            .filter(|r| r.candidate.len() < self.settings.resamples)
+            .filter(|r| r.subsample.is_some())
             .map(|r| r.metric.name())
             .collect();
-        if let Some(first) = resampled
-            .iter()
-            .find(|r| r.candidate.len() < self.settings.resamples)
-        {
+        if let Some(m) = resampled.iter().find_map(|r| r.subsample) {
             report.notes.push(format!(
-                "{} used {} bootstrap resamples instead of {} to keep {rows} examples fast; their intervals are a little less precise",
-                capped.join(", "),
-                first.candidate.len(),
-                self.settings.resamples
+                "the intervals of {} come from a bootstrap of an evenly spread {m}-example subsample, scaled to all {rows} examples (by the square root of {m}/{rows})",
+                subsampled.join(", "),
             ));
         }
         self.result = Some(SuiteStatistics {

@@ -12,8 +12,10 @@
 //!   not grow with the number of examples.
 //! * log_loss and the regression metrics are weighted means of per-example values; roc_auc is
 //!   a weighted Mann–Whitney statistic over ranks computed once. These need a weight per
-//!   example, so on very large sets they run fewer resamples (see [`EXAMPLE_WORK_BUDGET`]);
-//!   the report says how many.
+//!   example, so above [`EXAMPLE_ROWS`] examples they are resampled on an evenly spread
+//!   subsample of that size, and each resample's distance from the subsample's own value is
+//!   scaled by √(m/n) around the full set's value: these metrics are √n-consistent, so the
+//!   spread of the bootstrap shrinks as 1/√n. The report says so.
 
 use std::num::NonZeroUsize;
 
@@ -30,8 +32,9 @@ pub struct BootstrapSettings {
     pub seed: u64,
     /// Two-sided level of the intervals shown, e.g. 0.95.
     pub level: f64,
-    /// Cap on resamples × examples for the metrics that need a weight per example.
-    pub example_budget: usize,
+    /// Above this many examples, the metrics that need a weight per example are resampled
+    /// on a subsample of this size (see the module documentation).
+    pub example_rows: usize,
 }
 
 impl Default for BootstrapSettings {
@@ -40,7 +43,7 @@ impl Default for BootstrapSettings {
             resamples: 2000,
             seed: DEFAULT_SEED,
             level: 0.95,
-            example_budget: EXAMPLE_WORK_BUDGET,
+            example_rows: EXAMPLE_ROWS,
         }
     }
 }
@@ -48,11 +51,9 @@ impl Default for BootstrapSettings {
 /// The default seed: fixed, so the same inputs give the same report.
 pub const DEFAULT_SEED: u64 = 20_261_128;
 
-/// By default, example-weight resamples are capped so that resamples × examples stays below
-/// this (but at least [`MIN_EXAMPLE_RESAMPLES`] run): 2,000 resamples up to 100,000 examples, 200 at
-/// 1,000,000. It keeps statistics within a few percent of a 1M-row `check`'s time.
-pub const EXAMPLE_WORK_BUDGET: usize = 200_000_000;
-pub const MIN_EXAMPLE_RESAMPLES: usize = 200;
+/// Subsample size for the metrics that need a weight per example: 2,000 resamples of 20,000
+/// examples cost a fraction of a second, whatever the size of the evaluation set.
+pub const EXAMPLE_ROWS: usize = 20_000;
 
 /// One classifier's outputs on every example.
 pub struct ClassifierExamples<'a> {
@@ -83,6 +84,9 @@ pub struct Resampled {
     pub candidate: Vec<f64>,
     /// Same resamples as `candidate`.
     pub baseline: Option<Vec<f64>>,
+    /// Set when the resamples were drawn from a subsample of this many examples and scaled to
+    /// the whole set.
+    pub subsample: Option<usize>,
 }
 
 impl Resampled {
@@ -141,12 +145,23 @@ pub fn resample(
     }
     let cells = plan.cells.as_ref().map(|_| settings.resamples).unwrap_or(0);
     let per_example = if plan.has_example_family() {
-        settings
-            .resamples
-            .min((settings.example_budget / plan.rows).max(MIN_EXAMPLE_RESAMPLES))
+        settings.resamples
     } else {
         0
     };
+    // Large sets: the example-weight metrics come from a subsample, rescaled (module docs).
+    let subsample = (per_example > 0 && plan.rows > settings.example_rows.max(1))
+        .then(|| Subsample::new(examples, settings.example_rows.max(1), settings.seed));
+    let subsample_examples = subsample.as_ref().map(Subsample::examples);
+    let example_wanted: Vec<MetricId> = wanted
+        .iter()
+        .copied()
+        .filter(|m| !CELL_METRICS.contains(m))
+        .collect();
+    let sub_plan = subsample_examples
+        .as_ref()
+        .map(|e| Plan::new(e, &example_wanted));
+    let rescale = sub_plan.as_ref().map(|sub| Rescale::new(&plan, sub));
     let width = plan.metrics.len() * plan.models;
     let total = cells.max(per_example);
     let mut table = vec![f64::NAN; total * width];
@@ -158,15 +173,32 @@ pub fn resample(
     std::thread::scope(|scope| {
         for (t, rows) in table.chunks_mut(chunk * width).enumerate() {
             let plan = &plan;
+            let sub = sub_plan.as_ref().zip(rescale.as_ref());
             scope.spawn(move || {
                 let mut scratch = Scratch::default();
+                let mut sub_out = Vec::new();
                 for (i, out) in rows.chunks_mut(width).enumerate() {
                     let r = t * chunk + i;
                     if r < cells {
                         plan.cell_resample(settings.seed, r as u64, out, &mut scratch);
                     }
                     if r < per_example {
-                        plan.example_resample(settings.seed, r as u64, out, &mut scratch);
+                        match sub {
+                            None => {
+                                plan.example_resample(settings.seed, r as u64, out, &mut scratch)
+                            }
+                            Some((sub, rescale)) => {
+                                sub_out.clear();
+                                sub_out.resize(sub.metrics.len() * sub.models, f64::NAN);
+                                sub.example_resample(
+                                    settings.seed,
+                                    r as u64,
+                                    &mut sub_out,
+                                    &mut scratch,
+                                );
+                                rescale.apply(&sub_out, out);
+                            }
+                        }
                     }
                 }
             });
@@ -176,11 +208,8 @@ pub fn resample(
         .iter()
         .enumerate()
         .map(|(m, &metric)| {
-            let take = if plan.is_cell_metric(metric) {
-                cells
-            } else {
-                per_example
-            };
+            let cell_metric = plan.is_cell_metric(metric);
+            let take = if cell_metric { cells } else { per_example };
             let column = |model: usize| -> Vec<f64> {
                 (0..take)
                     .map(|r| table[r * width + m * plan.models + model])
@@ -190,9 +219,161 @@ pub fn resample(
                 metric,
                 candidate: column(0),
                 baseline: (plan.models == 2).then(|| column(1)),
+                subsample: (!cell_metric && sub_plan.is_some()).then_some(settings.example_rows),
             }
         })
         .collect()
+}
+
+/// An evenly spread, seeded subset of the examples: one row from each of `m` equal stretches
+/// of the set (systematic sampling), so a set sorted by class keeps its class mix.
+enum Subsample {
+    Classification {
+        truth: Vec<u32>,
+        classes: usize,
+        predicted: Vec<Vec<u32>>,
+        /// Per model, when it gives scores.
+        scores: Vec<Option<OwnedScores>>,
+    },
+    Regression {
+        truth: Vec<f64>,
+        predicted: Vec<Vec<f64>>,
+    },
+}
+
+/// A [`ClassScores`] that owns its rows.
+struct OwnedScores {
+    /// Row-major, `width` per row.
+    values: Vec<f32>,
+    width: usize,
+    column_of_class: Vec<Option<usize>>,
+}
+
+impl Subsample {
+    fn new(examples: &Examples, m: usize, seed: u64) -> Subsample {
+        let n = match examples {
+            Examples::Classification { truth, .. } => truth.len(),
+            Examples::Regression { truth, .. } => truth.len(),
+        };
+        let offset = Stream::new(seed, u64::MAX, Family::Examples).next_u64() as f64
+            / (u64::MAX as f64 + 1.0);
+        let rows: Vec<usize> = (0..m)
+            .map(|j| (((j as f64 + offset) * n as f64 / m as f64) as usize).min(n - 1))
+            .collect();
+        match examples {
+            Examples::Classification {
+                truth,
+                classes,
+                models,
+            } => Subsample::Classification {
+                truth: rows.iter().map(|&i| truth[i]).collect(),
+                classes: *classes,
+                predicted: models
+                    .iter()
+                    .map(|m| rows.iter().map(|&i| m.predicted[i]).collect())
+                    .collect(),
+                scores: models
+                    .iter()
+                    .map(|m| {
+                        m.probabilities.as_ref().map(|p| {
+                            let values = rows
+                                .iter()
+                                .flat_map(|&i| &p.values[i * p.width..(i + 1) * p.width])
+                                .copied()
+                                .collect();
+                            OwnedScores {
+                                values,
+                                width: p.width,
+                                column_of_class: p.column_of_class.to_vec(),
+                            }
+                        })
+                    })
+                    .collect(),
+            },
+            Examples::Regression { truth, models } => Subsample::Regression {
+                truth: rows.iter().map(|&i| truth[i]).collect(),
+                predicted: models
+                    .iter()
+                    .map(|m| rows.iter().map(|&i| m[i]).collect())
+                    .collect(),
+            },
+        }
+    }
+
+    fn examples(&self) -> Examples<'_> {
+        match self {
+            Subsample::Classification {
+                truth,
+                classes,
+                predicted,
+                scores,
+            } => Examples::Classification {
+                truth,
+                classes: *classes,
+                models: predicted
+                    .iter()
+                    .zip(scores)
+                    .map(|(predicted, scores)| ClassifierExamples {
+                        predicted,
+                        probabilities: scores.as_ref().map(|s| ClassScores {
+                            values: &s.values,
+                            width: s.width,
+                            column_of_class: &s.column_of_class,
+                        }),
+                    })
+                    .collect(),
+            },
+            Subsample::Regression { truth, predicted } => Examples::Regression {
+                truth,
+                models: predicted.iter().map(Vec::as_slice).collect(),
+            },
+        }
+    }
+}
+
+/// Maps a subsample's resampled values onto the whole set: `full + (value − sub) · √(m/n)`,
+/// where `full` and `sub` are the metric on the whole set and on the subsample.
+struct Rescale {
+    /// Per subsample slot: (slot in the whole plan, value on the subsample, on the whole set).
+    slots: Vec<(usize, f64, f64)>,
+    scale: f64,
+}
+
+impl Rescale {
+    fn new(plan: &Plan, sub: &Plan) -> Rescale {
+        let point = |p: &Plan| {
+            let mut out = vec![f64::NAN; p.metrics.len() * p.models];
+            p.example_metrics(&vec![1; p.rows], &mut out);
+            out
+        };
+        let (full, part) = (point(plan), point(sub));
+        let mut slots = Vec::new();
+        for (j, &metric) in sub.metrics.iter().enumerate() {
+            let Some(slot) = plan.slot(metric) else {
+                continue;
+            };
+            for model in 0..sub.models.min(plan.models) {
+                slots.push((
+                    slot * plan.models + model,
+                    part[j * sub.models + model],
+                    full[slot * plan.models + model],
+                ));
+            }
+        }
+        Rescale {
+            slots,
+            scale: (sub.rows as f64 / plan.rows as f64).sqrt(),
+        }
+    }
+
+    fn apply(&self, sub_out: &[f64], out: &mut [f64]) {
+        // Subsample slots are laid out metric by metric, model by model, like `slots`.
+        for (k, &(target, sub_point, full_point)) in self.slots.iter().enumerate() {
+            if let Some(&value) = sub_out.get(k) {
+                out[target] = full_point + (value - sub_point) * self.scale;
+            }
+        }
+    }
 }
 
 /// What to resample, prepared once: cell counts, per-example losses, rank orders.
@@ -399,7 +580,11 @@ impl<'a> Plan<'a> {
         let mut stream = Stream::new(seed, r, Family::Examples);
         scratch.weights.resize(self.rows, 0);
         stream.fill_unit_weights(&mut scratch.weights);
-        let weights = &scratch.weights;
+        self.example_metrics(&scratch.weights, out);
+    }
+
+    /// The example-weight metrics under `weights` (one per example).
+    fn example_metrics(&self, weights: &[u8], out: &mut [f64]) {
         let models = self.models;
         if let (Some(losses), Some(slot)) = (&self.log_losses, self.slot(MetricId::LogLoss)) {
             for (model, loss) in losses.iter().enumerate() {
@@ -737,5 +922,54 @@ mod tests {
             },
         );
         assert_ne!(one[0].candidate, other[0].candidate);
+    }
+
+    /// The rescaled subsample bootstrap must give about the interval of the full bootstrap, and
+    /// be centred on the whole set's value.
+    #[test]
+    fn a_subsample_scaled_to_the_whole_set_matches_the_full_bootstrap() {
+        let n = 12_000;
+        // Deterministic pseudo-noise: errors of both models vary per example.
+        let noise = |i: usize, k: f64| ((i as f64 * k).sin() * 43_758.545_3).fract();
+        let truth: Vec<f64> = (0..n).map(|i| noise(i, 12.9898) * 10.0).collect();
+        let a: Vec<f64> = (0..n).map(|i| truth[i] + noise(i, 78.233) - 0.5).collect();
+        let b: Vec<f64> = (0..n)
+            .map(|i| truth[i] + 1.2 * (noise(i, 37.719) - 0.5))
+            .collect();
+        let examples = Examples::Regression {
+            truth: &truth,
+            models: vec![&a, &b],
+        };
+        let interval = |example_rows: usize| {
+            let out = resample(
+                &examples,
+                &[MetricId::Mae],
+                &BootstrapSettings {
+                    example_rows,
+                    ..settings(1000)
+                },
+            );
+            let d = out[0].sorted_deltas();
+            assert_eq!(d.len(), 1000);
+            (
+                quantile(&d, 0.025).unwrap(),
+                quantile(&d, 0.975).unwrap(),
+                out[0].subsample,
+            )
+        };
+        let (lo, hi, none) = interval(usize::MAX);
+        let (slo, shi, some) = interval(2_000);
+        assert_eq!((none, some), (None, Some(2_000)));
+        let (width, sub_width) = (hi - lo, shi - slo);
+        assert!(
+            (0.8..1.25).contains(&(sub_width / width)),
+            "full [{lo}, {hi}] vs subsample [{slo}, {shi}]"
+        );
+        let point = regression::evaluate(&truth, &a).get(MetricId::Mae).unwrap()
+            - regression::evaluate(&truth, &b).get(MetricId::Mae).unwrap();
+        assert!(
+            ((slo + shi) / 2.0 - point).abs() < 0.15 * width,
+            "point {point}, subsample [{slo}, {shi}]"
+        );
     }
 }

@@ -358,6 +358,7 @@ mod tests {
                 metric: MetricId::Accuracy,
                 candidate,
                 baseline: Some(vec![0.9; 401]),
+                subsample: None,
             }],
             discordant: Some((3, 9)),
             rows,
@@ -405,6 +406,7 @@ mod tests {
                 metric: MetricId::Accuracy,
                 candidate: (0..=400).map(|i| 0.87 + 0.02 * i as f64 / 400.0).collect(),
                 baseline: Some(vec![0.9; 401]),
+                subsample: None,
             }],
             ..stats(171)
         };
