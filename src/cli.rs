@@ -265,7 +265,7 @@ pub struct EvalArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
-    /// Evaluation data (.csv, .npz, .npy).
+    /// Evaluation data (.csv, .parquet, .jsonl, .npz, .npy).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
 

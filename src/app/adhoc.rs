@@ -37,6 +37,7 @@ pub fn eval_adhoc(args: &EvalArgs, dir: &Path, options: &CheckOptions) -> Result
             path: args.data.clone(),
             label: args.label.clone(),
             features: args.features.clone(),
+            exclude: Vec::new(),
         },
         io: IoConfig::default(),
         metrics: MetricsConfig::default(),

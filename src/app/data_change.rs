@@ -83,19 +83,19 @@ pub(super) fn evaluate_on_base_data(
     if run.baseline_now.is_none() {
         return; // no baseline model: nothing to compare on either data set
     }
-    let reader = match crate::data::open(
+    let source = match crate::data::open(
         &run.suite.data,
         &base_data.path,
         run.suite.task,
         &crate::data::Limits::from_config(&run.config.runtime),
     ) {
-        Ok(reader) => reader,
+        Ok(source) => source,
         Err(e) => return unusable(report, e.to_string()),
     };
-    let features = reader.schema().features.clone();
+    let schema = source.schema().clone();
     for (runner, signature) in runners.iter_mut().zip(run.signatures) {
         let label = format!("{} on the data at `{}`", runner.role, base.revision);
-        match bind(signature, &features, run.suite.task, &run.suite.io, &label) {
+        match bind(signature, &schema, run.suite.task, &run.suite.io, &label) {
             Ok(binding) => runner.binding = binding,
             Err(e) => return unusable(report, e.to_string()),
         }
@@ -105,7 +105,7 @@ pub(super) fn evaluate_on_base_data(
         rounds: 0,
         budget: std::time::Duration::ZERO,
     };
-    let outcome = match eval::evaluate(reader, run.config.runtime.batch_size, &no_timing, runners) {
+    let outcome = match eval::evaluate(source, run.config.runtime.batch_size, &no_timing, runners) {
         Ok(outcome) => outcome,
         Err(e) => return unusable(report, e.to_string()),
     };

@@ -150,13 +150,13 @@ fn evaluate(
     }
 
     let data_path = config.resolve(&suite.data.path);
-    let reader = crate::data::open(
+    let data_source = crate::data::open(
         &suite.data,
         &data_path,
         suite.task,
         &crate::data::Limits::from_config(&config.runtime),
     )?;
-    let schema = reader.schema().clone();
+    let schema = data_source.schema().clone();
 
     let mut runners = Vec::new();
     let mut signatures = Vec::new();
@@ -182,10 +182,18 @@ fn evaluate(
             }
         }
         let signature = Signature::from_session(&session);
-        let bound = bind(&signature, &schema.features, suite.task, &suite.io, &label);
+        let bound = bind(&signature, &schema, suite.task, &suite.io, &label);
         signatures.push(signature);
         let binding = match bound {
-            Ok(binding) => binding,
+            Ok(binding) => {
+                for note in &binding.input.notes {
+                    let note = format!("{role}: {note}");
+                    if !report.notes.contains(&note) {
+                        report.notes.push(note);
+                    }
+                }
+                binding
+            }
             // A baseline that cannot read today's data (a feature was added, say) leaves only
             // the absolute gates; the signature diff below shows what changed.
             Err(e) if role == "baseline" => {
@@ -203,6 +211,14 @@ fn evaluate(
             classes: suite.io.classes.clone(),
         });
     }
+    let all: Vec<&Signature> = signatures.iter().collect();
+    if let Some(message) = crate::model::unknown_input_mappings(&suite.io, &all) {
+        return Err(ModelError::Binding {
+            model: model_display.clone(),
+            message,
+        }
+        .into());
+    }
     if let [candidate_signature, baseline_signature] = signatures.as_slice() {
         report.signature_diff = Signature::diff(baseline_signature, candidate_signature);
     }
@@ -214,15 +230,17 @@ fn evaluate(
     drop(load_span);
     let plan = latency::plan(&config.runtime);
     let outcome = tracing::info_span!("evaluate")
-        .in_scope(|| eval::evaluate(reader, config.runtime.batch_size, &plan, &mut runners))?;
+        .in_scope(|| eval::evaluate(data_source, config.runtime.batch_size, &plan, &mut runners))?;
     if outcome.rows == 0 {
         return Err(crate::data::DataError::Empty { path: data_path }.into());
     }
     report.notes.extend(outcome.data_notes.iter().cloned());
+    report.notes.extend(outcome.notes.iter().cloned());
+    let batch_size = outcome.batch_size;
     report.data = Some(DataSummary {
         path: suite.data.path.display().to_string(),
         rows: outcome.rows,
-        features: schema.features.clone(),
+        features: outcome.columns.clone(),
         label: schema.label.clone(),
     });
     for dependence in &outcome.batch_dependence {
@@ -333,7 +351,7 @@ fn evaluate(
     compare::mark_gated(&mut report.metrics, &report.gates);
     report.verdict = compare::suite_verdict(&report.gates, has_baseline);
     if let Some(timing) = &mut report.timing {
-        timing.batch_size = config.runtime.batch_size;
+        timing.batch_size = batch_size;
         timing.method = Some(timing_method);
     }
     Ok(())

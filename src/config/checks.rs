@@ -64,6 +64,25 @@ impl Config {
         Ok(())
     }
 
+    /// `data.features` lists the feature columns exactly; `data.exclude` only makes sense for
+    /// the default list, so the two together are a contradiction to resolve, not to guess.
+    pub(super) fn check_data_keys(&self) -> Result<(), ConfigError> {
+        for suite in &self.suites {
+            if suite.data.features.is_some() && !suite.data.exclude.is_empty() {
+                return Err(ConfigError::Invalid {
+                    path: self.path.clone(),
+                    line: self.key_line("exclude"),
+                    message: format!(
+                        "suite `{}` sets both `data.features` and `data.exclude`; `features` lists the columns exactly, \
+                         so remove the excluded ones from it and drop `exclude`",
+                        suite.name()
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Every threshold of every gate is a finite number, and a floor is not above its ceiling.
     pub(super) fn check_gate_thresholds(&self) -> Result<(), ConfigError> {
         for suite in &self.suites {
@@ -177,6 +196,34 @@ mod tests {
             assert!(err.starts_with("c.toml:9: "), "{rule}: {err}");
             assert!(err.contains(want), "{rule}: {err}");
         }
+    }
+
+    #[test]
+    fn data_and_io_keys_are_checked_with_their_line() {
+        let err = error(&SUITE.replace(
+            "label = \"y\"\n",
+            "label = \"y\"\nfeatures = [\"a\"]\nexclude = [\"id\"]\n",
+        ));
+        assert!(err.starts_with("c.toml:9: suite `s` sets both"), "{err}");
+        let err = error(&format!("{SUITE}[suite.io]\ninputs = {{ x = 1 }}\n"));
+        assert!(
+            err.contains("a column name, or an array of column names"),
+            "{err}"
+        );
+        let err = error(&SUITE.replace("label = \"y\"\n", "label = \"y\"\nexclud = [\"id\"]\n"));
+        assert!(err.contains("did you mean `exclude`?"), "{err}");
+        let ok = Config::parse(
+            Path::new("c.toml"),
+            PathBuf::from("."),
+            format!(
+                "{SUITE}exclude = [\"id\"]\n[suite.io.inputs]\n\"x_1\" = \"x 1\"\nnum = [\"a\", \"b\"]\n"
+            ),
+        )
+        .unwrap();
+        let suite = &ok.suites[0];
+        assert_eq!(suite.data.exclude, ["id"]);
+        assert_eq!(suite.io.inputs["x_1"].0, ["x 1"]);
+        assert_eq!(suite.io.inputs["num"].0, ["a", "b"]);
     }
 
     #[test]

@@ -239,8 +239,12 @@ pub struct DataConfig {
     pub path: PathBuf,
     /// Ground-truth column (CSV) or array name (NPZ; default `y`).
     pub label: Option<String>,
-    /// Feature columns in the order the model expects; default: every column but the label.
+    /// Feature columns in the order the model expects; default: every column but the label
+    /// and `exclude`.
     pub features: Option<Vec<String>>,
+    /// Columns left out of the default feature list (an id column, a timestamp).
+    #[serde(default)]
+    pub exclude: Vec<String>,
 }
 
 /// Which model inputs and outputs to use, when the signature alone is ambiguous.
@@ -256,6 +260,45 @@ pub struct IoConfig {
     /// Class labels in the order of the probability/score columns, when the model does not
     /// say (a network emitting bare scores, or a tensor of probabilities).
     pub classes: Option<Vec<String>>,
+    /// `[suite.io.inputs]`: model input name → the data column (or columns, for an `[N, F]`
+    /// input) it takes, when the names differ.
+    #[serde(default)]
+    pub inputs: std::collections::BTreeMap<String, InputColumns>,
+}
+
+/// The data column(s) one model input takes: `"x 1"` or `["a", "b"]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputColumns(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for InputColumns {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Columns;
+        impl<'de> serde::de::Visitor<'de> for Columns {
+            type Value = InputColumns;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a column name, or an array of column names for an [N, F] input")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<InputColumns, E> {
+                Ok(InputColumns(vec![v.to_owned()]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<InputColumns, A::Error> {
+                let mut names = Vec::new();
+                while let Some(name) = seq.next_element::<String>()? {
+                    names.push(name);
+                }
+                if names.is_empty() {
+                    return Err(serde::de::Error::custom(
+                        "an input needs at least one column",
+                    ));
+                }
+                Ok(InputColumns(names))
+            }
+        }
+        d.deserialize_any(Columns)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -374,6 +417,7 @@ impl Config {
             });
         }
         self.check_runtime()?;
+        self.check_data_keys()?;
         if self.baseline.git_ref.is_some() && self.baseline.path.is_some() {
             return Err(ConfigError::Invalid {
                 path: self.path.clone(),

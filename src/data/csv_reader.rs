@@ -1,43 +1,34 @@
 //! Streaming CSV reader in two stages on two threads: a tokenizer thread splits records
 //! (the csv crate) and copies out only the columns in use; `next_batch`, on the caller's
-//! thread, parses the numbers. On the 1M-row benchmark the two halves cost about the same,
-//! so this halves the wall time of reading on a machine with a core to spare.
+//! thread, converts them into the feeds' types ([`super::csv_parse`]). On the 1M-row
+//! benchmark the two halves cost about the same, so this halves the wall time of reading on
+//! a machine with a core to spare.
 
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
+use super::csv_parse::{ParsePlan, RawBlock};
 use super::line_counter::LineCounter;
-use super::{Batch, BatchReader, DataError, LabelInterner, Schema, Targets};
+use super::targets::TargetSink;
+use super::{Batch, BatchReader, DataError, DataSource, ReadPlan, Schema};
 use crate::config::{DataConfig, Task};
 
-pub struct CsvReader {
+type Records = csv::Reader<LineCounter<std::io::Take<File>>>;
+
+/// A CSV file whose header has been read.
+pub struct CsvSource {
     path: PathBuf,
     schema: Schema,
     task: Task,
-    labels: LabelInterner,
-    non_finite: super::non_finite::NonFinite,
-    /// Blocks of tokenized rows from the tokenizer thread, in file order.
-    blocks: mpsc::Receiver<Result<RawBlock, DataError>>,
-    /// A block partly consumed by the previous batch, and its next row.
-    pending: Option<(RawBlock, usize)>,
-}
-
-/// Rows from the tokenizer: the bytes of the columns in use (features in schema order, then
-/// the label), concatenated. Field `i` of the block is `bytes[ends[i - 1]..ends[i]]`.
-struct RawBlock {
-    bytes: Vec<u8>,
-    ends: Vec<usize>,
-    /// Line number of each row, for messages.
-    lines: Vec<u64>,
-    rows: usize,
+    reader: Records,
 }
 
 /// Rows per block handed from the tokenizer to the parser.
 const BLOCK_ROWS: usize = 1024;
 
-impl CsvReader {
+impl CsvSource {
     pub fn open(config: &DataConfig, path: &Path, task: Task) -> Result<Self, DataError> {
         let io = |source| DataError::Io {
             path: path.to_path_buf(),
@@ -64,225 +55,89 @@ impl CsvReader {
                 path: path.to_path_buf(),
             });
         }
-        let find = |name: &str, what: &str| {
-            header.iter().position(|h| h == name).ok_or_else(|| {
-                // A 50 MB header cell is neither compared nor echoed whole.
-                let nearest = crate::config::nearest_name(
-                    name,
-                    header.iter().map(String::as_str).filter(|h| h.len() <= 256),
-                );
-                let mut listed: Vec<String> = header
-                    .iter()
-                    .take(50)
-                    .map(|h| shown(h.as_bytes()))
-                    .collect();
-                if header.len() > 50 {
-                    listed.push(format!("… ({} more)", header.len() - 50));
-                }
-                format(format!(
-                    "no column `{}` ({what}){}; the columns are: {}",
-                    shown(name.as_bytes()),
-                    nearest
-                        .map(|n| format!("; did you mean `{n}`?"))
-                        .unwrap_or_default(),
-                    listed.join(", ")
-                ))
-            })
-        };
-        if let Some((first, second, name)) = duplicate_column(&header, config) {
-            return Err(format(format!(
-                "column `{}` appears twice (columns {} and {}); rename one so that it is clear which is used",
-                shown(name.as_bytes()),
-                first + 1,
-                second + 1
-            )));
-        }
-        let label_name = config.label.as_deref().ok_or_else(|| {
+        let label = config.label.as_deref().ok_or_else(|| {
             format(
                 "`data.label` is not set: name the column that holds the ground truth".to_owned(),
             )
         })?;
-        let label_column = find(label_name, "the label")?;
-        let features: Vec<String> = match &config.features {
-            Some(names) => names.clone(),
-            None => header
-                .iter()
-                .filter(|h| *h != label_name)
-                .cloned()
-                .collect(),
-        };
-        if features.is_empty() {
-            return Err(format(
-                "there are no feature columns besides the label".to_owned(),
-            ));
-        }
-        let feature_columns = features
-            .iter()
-            .map(|f| find(f, "a feature"))
-            .collect::<Result<_, _>>()?;
-        let feature_columns: Vec<usize> = feature_columns;
-        let columns: Vec<usize> = feature_columns
+        let schema = Schema::new(header, label, config, path, true)?;
+        Ok(CsvSource {
+            path: path.to_path_buf(),
+            schema,
+            task,
+            reader,
+        })
+    }
+}
+
+impl DataSource for CsvSource {
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    fn read(self: Box<Self>, plan: &ReadPlan) -> Result<Box<dyn BatchReader>, DataError> {
+        let CsvSource {
+            path,
+            schema,
+            task,
+            reader,
+        } = *self;
+        let label = schema
+            .index(&schema.label)
+            .ok_or_else(|| DataError::Format {
+                path: path.clone(),
+                message: format!("no label column `{}`", schema.label),
+            })?;
+        let parse = ParsePlan::new(plan, &schema);
+        let columns: Vec<usize> = parse
+            .layout
+            .columns
             .iter()
             .copied()
-            .chain([label_column])
+            .chain([label])
             .collect();
         // Two blocks in flight keep the tokenizer one step ahead without buffering the file.
         let (tx, blocks) = mpsc::sync_channel(2);
-        let tokenizer_path = path.to_path_buf();
+        let tokenizer_path = path.clone();
         std::thread::Builder::new()
             .name("csv-tokenizer".into())
             .spawn(move || tokenize(reader, &columns, &tokenizer_path, &tx))
-            .map_err(io)?;
-        let columns_used = features.len() + 1;
-        Ok(Self {
-            path: path.to_path_buf(),
-            schema: Schema {
-                features,
-                label: label_name.to_owned(),
-            },
-            task,
-            labels: LabelInterner::default(),
-            non_finite: super::non_finite::NonFinite::new(columns_used),
+            .map_err(|source| DataError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(Box::new(CsvReader {
+            targets: TargetSink::new(task, &schema.label),
+            path,
+            parse,
             blocks,
             pending: None,
-        })
-    }
-
-    fn error_at(&self, line: u64, message: String) -> DataError {
-        DataError::AtLine {
-            path: self.path.clone(),
-            line,
-            message,
-        }
-    }
-
-    fn number(&self, raw: &[u8], line: u64, name: &str) -> Result<f64, DataError> {
-        let raw = raw.trim_ascii();
-        fast_float2::parse::<f64, _>(raw).map_err(|_| {
-            let name = shown(name.as_bytes());
-            if raw.is_empty() {
-                self.error_at(
-                    line,
-                    format!(
-                        "column `{name}` is empty; fill or drop missing values before evaluation"
-                    ),
-                )
-            } else {
-                self.error_at(
-                    line,
-                    format!(
-                        "column `{name}` holds `{}`, which is not a number",
-                        shown(raw)
-                    ),
-                )
-            }
-        })
-    }
-
-    /// Parses `count` rows of `block` from row `start` into the batch buffers.
-    fn parse_rows(
-        &mut self,
-        block: &RawBlock,
-        start: usize,
-        count: usize,
-        features: &mut Vec<f64>,
-        targets: &mut Targets,
-    ) -> Result<(), DataError> {
-        let width = self.schema.features.len();
-        let stride = width + 1;
-        let field = |i: usize| {
-            let begin = if i == 0 { 0 } else { block.ends[i - 1] };
-            &block.bytes[begin..block.ends[i]]
-        };
-        for row in start..start + count {
-            let line = block.lines[row];
-            let first = row * stride;
-            for (column, name) in self.schema.features.iter().enumerate() {
-                let value = self.number(field(first + column), line, name)?;
-                self.non_finite.check(column, value, line);
-                features.push(value);
-            }
-            let label = field(first + width);
-            match targets {
-                Targets::Classes(ids) => {
-                    let text = std::str::from_utf8(label)
-                        .map_err(|_| self.error_at(line, "the label is not UTF-8 text".into()))?;
-                    if text.trim().is_empty() {
-                        return Err(self.error_at(
-                            line,
-                            format!("the label column `{}` is empty", self.schema.label),
-                        ));
-                    }
-                    ids.push(self.labels.intern(text));
-                    if self.labels.len() > super::MAX_CLASSES {
-                        return Err(self
-                            .error_at(line, super::labels::too_many_classes(&self.schema.label)));
-                    }
-                }
-                Targets::Values(values) => {
-                    let value = self.number(label, line, &self.schema.label)?;
-                    self.non_finite.check(width, value, line);
-                    values.push(value)
-                }
-            }
-        }
-        Ok(())
+        }))
     }
 }
 
-/// A cell or name for a message: at most 100 characters, and a marker when cut.
-fn shown(raw: &[u8]) -> String {
-    const MAX: usize = 100;
-    let text = String::from_utf8_lossy(&raw[..raw.len().min(4 * MAX)]);
-    match text.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}… ({} bytes in all)", &text[..cut], raw.len()),
-        None if raw.len() > 4 * MAX => format!("{text}… ({} bytes in all)", raw.len()),
-        None => text.into_owned(),
-    }
-}
-
-/// The first column name the suite uses that the header holds twice: its two positions
-/// (0-based) and the name. A duplicate nobody reads is harmless.
-fn duplicate_column<'a>(
-    header: &'a [String],
-    config: &DataConfig,
-) -> Option<(usize, usize, &'a str)> {
-    let used = |name: &str| {
-        config.label.as_deref() == Some(name)
-            || config
-                .features
-                .as_ref()
-                .is_none_or(|features| features.iter().any(|f| f == name))
-    };
-    let mut seen = std::collections::HashMap::new();
-    for (i, name) in header.iter().enumerate() {
-        if let Some(&first) = seen.get(name.as_str()) {
-            if used(name) {
-                return Some((first, i, name.as_str()));
-            }
-        } else {
-            seen.insert(name.as_str(), i);
-        }
-    }
-    None
+/// A CSV file being read.
+pub struct CsvReader {
+    path: PathBuf,
+    parse: ParsePlan,
+    targets: TargetSink,
+    /// Blocks of tokenized rows from the tokenizer thread, in file order.
+    blocks: mpsc::Receiver<Result<RawBlock, DataError>>,
+    /// A block partly consumed by the previous batch, and its next row.
+    pending: Option<(RawBlock, usize)>,
 }
 
 /// The tokenizer thread: reads records and sends blocks until the file ends, an error, or
 /// the reader is dropped (the send fails).
 fn tokenize(
-    mut reader: csv::Reader<LineCounter<std::io::Take<File>>>,
+    mut reader: Records,
     columns: &[usize],
     path: &Path,
     tx: &mpsc::SyncSender<Result<RawBlock, DataError>>,
 ) {
     let mut record = csv::ByteRecord::new();
     loop {
-        let mut block = RawBlock {
-            bytes: Vec::with_capacity(BLOCK_ROWS * columns.len() * 8),
-            ends: Vec::with_capacity(BLOCK_ROWS * columns.len()),
-            lines: Vec::with_capacity(BLOCK_ROWS),
-            rows: 0,
-        };
+        let mut block = RawBlock::with_capacity(BLOCK_ROWS, columns.len());
         while block.rows < BLOCK_ROWS {
             match reader.read_byte_record(&mut record) {
                 Ok(true) => {}
@@ -310,14 +165,10 @@ fn tokenize(
                 }
             }
             for &column in columns {
-                block
-                    .bytes
-                    .extend_from_slice(record.get(column).unwrap_or_default());
-                block.ends.push(block.bytes.len());
+                block.push_field(record.get(column).unwrap_or_default());
             }
             let start = record.position().map_or(0, csv::Position::byte);
-            block.lines.push(reader.get_mut().line_at(start));
-            block.rows += 1;
+            block.end_row(reader.get_mut().line_at(start));
         }
         if block.rows == 0 || tx.send(Ok(block)).is_err() {
             return;
@@ -326,16 +177,9 @@ fn tokenize(
 }
 
 impl BatchReader for CsvReader {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
     fn next_batch(&mut self, max_rows: usize) -> Result<Option<Batch>, DataError> {
-        let mut features = Vec::with_capacity(max_rows * self.schema.features.len());
-        let mut targets = match self.task {
-            Task::Classification => Targets::Classes(Vec::with_capacity(max_rows)),
-            Task::Regression => Targets::Values(Vec::with_capacity(max_rows)),
-        };
+        let mut feeds = self.parse.buffers(max_rows);
+        let mut targets = self.targets.targets(max_rows);
         let mut rows = 0;
         while rows < max_rows {
             let (block, start) = match self.pending.take() {
@@ -346,27 +190,196 @@ impl BatchReader for CsvReader {
                 },
             };
             let count = (block.rows - start).min(max_rows - rows);
-            self.parse_rows(&block, start, count, &mut features, &mut targets)?;
+            self.parse
+                .rows(
+                    &block,
+                    start..start + count,
+                    &mut feeds,
+                    &mut targets,
+                    &mut self.targets,
+                )
+                .map_err(|(line, message)| DataError::AtLine {
+                    path: self.path.clone(),
+                    line,
+                    message,
+                })?;
             rows += count;
             if start + count < block.rows {
                 self.pending = Some((block, start + count));
             }
         }
         Ok((rows > 0).then_some(Batch {
-            features,
             rows,
+            feeds,
             targets,
         }))
     }
 
     fn class_names(&self) -> Vec<String> {
-        self.labels.names().to_vec()
+        self.targets.class_names()
     }
 
     fn notes(&self) -> Vec<String> {
-        let mut names = self.schema.features.clone();
-        names.push(self.schema.label.clone());
-        self.non_finite
-            .notes(&names, &self.path.display().to_string(), "line")
+        self.parse.notes(&self.path.display().to_string(), "line")
+    }
+}
+
+/// The header and first record, as text.
+pub fn peek(path: &Path) -> Option<(Vec<String>, Vec<String>)> {
+    let (file, _) = crate::input_file::open_regular(path).ok()?;
+    let mut reader = csv::ReaderBuilder::new().from_reader(file);
+    let columns = reader
+        .headers()
+        .ok()?
+        .iter()
+        .map(|c| c.trim().to_owned())
+        .collect();
+    let first_row = reader
+        .records()
+        .next()
+        .and_then(Result::ok)
+        .map(|r| r.iter().map(str::to_owned).collect())
+        .unwrap_or_default();
+    Some((columns, first_row))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{feed, read_all};
+    use super::*;
+    use crate::data::{FeedType, FeedValues, Targets, TextValues};
+
+    fn csv(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.csv");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn columns_keep_their_types_and_unused_ones_may_hold_anything() {
+        let (_dir, path) = csv(
+            "id,city,x,n,flag,y\nabc-1,Paris,1.5,3,true,a\n??,Rome ,,4,0,b\nzz,Paris,2,5.0,FALSE,a\n",
+        );
+        let feeds = vec![
+            feed(&[2, 3], FeedType::F32),
+            feed(&[1], FeedType::Text),
+            feed(&[3], FeedType::I64),
+            feed(&[4], FeedType::Bool),
+        ];
+        let (batches, reader) = read_all(&path, "y", Task::Classification, feeds, 2).unwrap();
+        assert_eq!(batches.len(), 2);
+        let b = &batches[0];
+        assert_eq!(b.rows, 2);
+        match &b.feeds[0] {
+            FeedValues::F32(v) => {
+                assert_eq!(v[..2], [1.5, 3.0]);
+                assert!(v[2].is_nan(), "an empty cell is a missing value: NaN");
+                assert_eq!(v[3], 4.0);
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut cities = TextValues::with_capacity(2);
+        cities.push("Paris");
+        cities.push("Rome ");
+        assert_eq!(b.feeds[1], FeedValues::Text(cities));
+        assert_eq!(b.feeds[2], FeedValues::I64(vec![3, 4]));
+        assert_eq!(batches[1].feeds[2], FeedValues::I64(vec![5]));
+        assert_eq!(b.feeds[3], FeedValues::Bool(vec![true, false]));
+        assert_eq!(batches[1].feeds[3], FeedValues::Bool(vec![false]));
+        assert_eq!(reader.class_names(), ["a", "b"]);
+        let notes = reader.notes();
+        assert!(
+            notes[0].contains(
+                "column `x` holds 1 missing value(s) (empty or null, fed as NaN; first on line 3)"
+            ),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn a_value_that_does_not_fit_names_line_column_and_both_types() {
+        let (_dir, path) = csv("age,h,y\n31,1.0,a\nParis,1e6,b\n");
+        let err = read_all(
+            &path,
+            "y",
+            Task::Classification,
+            vec![feed(&[0], FeedType::I64)],
+            8,
+        )
+        .err()
+        .unwrap();
+        assert!(
+            err.ends_with(
+                "d.csv: line 3: dtype mismatch: column `age` holds `Paris` (text), but input `int64_in` takes int64: it needs a number"
+            ),
+            "{err}"
+        );
+        let err = read_all(
+            &path,
+            "y",
+            Task::Classification,
+            vec![feed(&[1], FeedType::F16)],
+            8,
+        )
+        .err()
+        .unwrap();
+        assert!(
+            err.contains("line 3: dtype mismatch: column `h` holds `1e6` (a number), but input `float16_in` takes float16"),
+            "{err}"
+        );
+        let (_dir, path) = csv("t,y\n\"a\0b\",x\n");
+        let err = read_all(
+            &path,
+            "y",
+            Task::Classification,
+            vec![feed(&[0], FeedType::Text)],
+            8,
+        )
+        .err()
+        .unwrap();
+        assert!(err.contains("line 2:") && err.contains("NUL byte"), "{err}");
+        let (_dir, path) = csv("n,y\n,x\n");
+        let err = read_all(
+            &path,
+            "y",
+            Task::Classification,
+            vec![feed(&[0], FeedType::U8)],
+            8,
+        )
+        .err()
+        .unwrap();
+        assert!(
+            err.contains(
+                "holds an empty cell, but input `uint8_in` takes uint8: uint8 has no missing value"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_label_and_regression_targets() {
+        let (_dir, path) = csv("a,target\n1,2.5\n2,inf\n");
+        let (batches, reader) = read_all(
+            &path,
+            "target",
+            Task::Regression,
+            vec![feed(&[0], FeedType::F64)],
+            8,
+        )
+        .unwrap();
+        assert!(matches!(&batches[0].targets, Targets::Values(v) if v[0] == 2.5));
+        assert!(reader.notes()[0].contains("column `target` holds 1 non-finite"));
+        let (_dir, path) = csv("a,target\n1,\n");
+        let err = read_all(
+            &path,
+            "target",
+            Task::Regression,
+            vec![feed(&[0], FeedType::F64)],
+            8,
+        )
+        .err()
+        .unwrap();
+        assert!(err.contains("line 2: column `target` is empty"), "{err}");
     }
 }

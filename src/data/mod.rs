@@ -1,17 +1,34 @@
-//! Evaluation data: read in batches, features as numbers, targets as class ids or values.
+//! Evaluation data: read in batches, each column in the type the model input it goes to
+//! declares, targets as class ids or values.
 //!
-//! Readers stream: a CSV of any size is held one batch at a time. NumPy archives are not
+//! Opening a file reads only what it says about its columns (a [`DataSource`] and its
+//! [`Schema`]); once the models are bound to columns, [`DataSource::read`] starts reading
+//! the columns in use — and only those — as a [`ReadPlan`] says. Readers stream: a CSV, JSON
+//! Lines or Parquet file of any size is held one batch at a time. NumPy archives are not
 //! streamable and are read whole.
 
+mod columns;
+mod convert;
+mod csv_parse;
 mod csv_reader;
+mod feed;
+mod json_cells;
+mod jsonl_reader;
 mod labels;
+mod layout;
 mod line_counter;
 mod non_finite;
 mod npy_header;
 mod npy_reader;
+mod parquet_cells;
+mod parquet_reader;
+mod targets;
 
 use std::path::{Path, PathBuf};
 
+pub use columns::{Schema, listed as listed_columns, shown};
+pub use convert::{Element, Problem};
+pub use feed::{Feed, FeedType, FeedValues, ReadPlan, TextValues};
 pub use labels::{LabelInterner, MAX_CLASSES, canonical_label, sort_classes};
 
 use crate::config::{DataConfig, Task};
@@ -35,11 +52,18 @@ pub enum DataError {
         line: u64,
         message: String,
     },
+    /// A row of a file without lines (Parquet, NumPy): 1-based.
+    #[error("{}: row {row}: {message}", path.display())]
+    AtRow {
+        path: PathBuf,
+        row: u64,
+        message: String,
+    },
     #[error("{} has no rows: there is nothing to evaluate", path.display())]
     Empty { path: PathBuf },
-    #[error("{} is a `.{extension}` file; supported data formats are .csv, .npy and .npz", path.display())]
+    #[error("{} is a `.{extension}` file; supported data formats are .csv, .parquet, .jsonl (JSON Lines), .npy and .npz", path.display())]
     UnsupportedFormat { path: PathBuf, extension: String },
-    #[error("{} has no file extension, so its format is unknown; name it .csv, .npy or .npz", path.display())]
+    #[error("{} has no file extension, so its format is unknown; name it .csv, .parquet, .jsonl, .npy or .npz", path.display())]
     NoExtension { path: PathBuf },
 }
 
@@ -48,6 +72,8 @@ impl DataError {
     pub fn line(&self) -> Option<u64> {
         match self {
             DataError::AtLine { line, .. } => Some(*line),
+            // Only a text file's lines can be annotated.
+            DataError::AtRow { .. } => None,
             _ => None,
         }
     }
@@ -76,18 +102,11 @@ impl Limits {
     }
 }
 
-/// The columns a dataset provides, in the order they are fed to the model.
-#[derive(Debug, Clone)]
-pub struct Schema {
-    pub features: Vec<String>,
-    pub label: String,
-}
-
-/// One batch: `rows` examples of `width` features, row-major.
+/// One batch: `rows` examples, one buffer per feed of the [`ReadPlan`], in its order.
 #[derive(Debug)]
 pub struct Batch {
-    pub features: Vec<f64>,
     pub rows: usize,
+    pub feeds: Vec<FeedValues>,
     pub targets: Targets,
 }
 
@@ -99,9 +118,15 @@ pub enum Targets {
     Values(Vec<f64>),
 }
 
+/// An opened data file: its columns are known, nothing is parsed yet.
+pub trait DataSource: Send {
+    fn schema(&self) -> &Schema;
+    /// Starts reading the columns `plan` names, into its feeds' types.
+    fn read(self: Box<Self>, plan: &ReadPlan) -> Result<Box<dyn BatchReader>, DataError>;
+}
+
 /// A source of batches.
 pub trait BatchReader: Send {
-    fn schema(&self) -> &Schema;
     /// The next batch of at most `max_rows` rows, `None` at the end.
     fn next_batch(&mut self, max_rows: usize) -> Result<Option<Batch>, DataError>;
     /// Class names by id, once reading is done (empty for regression).
@@ -118,7 +143,7 @@ pub fn open(
     path: &Path,
     task: Task,
     limits: &Limits,
-) -> Result<Box<dyn BatchReader>, DataError> {
+) -> Result<Box<dyn DataSource>, DataError> {
     if !path.exists() {
         return Err(DataError::Missing {
             path: path.to_path_buf(),
@@ -144,16 +169,85 @@ pub fn open(
         .unwrap_or_default()
         .to_ascii_lowercase();
     match extension.as_str() {
-        "csv" => Ok(Box::new(csv_reader::CsvReader::open(config, path, task)?)),
+        "csv" => Ok(Box::new(csv_reader::CsvSource::open(config, path, task)?)),
+        "parquet" | "pq" => Ok(Box::new(parquet_reader::ParquetSource::open(
+            config, path, task, limits,
+        )?)),
+        "jsonl" | "ndjson" => Ok(Box::new(jsonl_reader::JsonlSource::open(
+            config, path, task,
+        )?)),
         "" => Err(DataError::NoExtension {
             path: path.to_path_buf(),
         }),
-        "npz" | "npy" => Ok(Box::new(npy_reader::NpyReader::open(
+        "npz" | "npy" => Ok(Box::new(npy_reader::NpySource::open(
             config, path, task, limits,
         )?)),
         _ => Err(DataError::UnsupportedFormat {
             path: path.to_path_buf(),
             extension,
         }),
+    }
+}
+
+/// A data file's columns and first row as text, for `mlops-ci init`'s guesses; `None` when
+/// the file cannot be read as one of the formats.
+pub fn peek(path: &Path) -> Option<(Vec<String>, Vec<String>)> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match extension.as_str() {
+        "csv" => csv_reader::peek(path),
+        "parquet" | "pq" => parquet_reader::peek(path),
+        "jsonl" | "ndjson" => jsonl_reader::peek(path),
+        _ => None,
+    }
+}
+
+/// The file's formats' names, as the error messages and `init` list them.
+pub const EXTENSIONS: &[&str] = &["csv", "parquet", "pq", "jsonl", "ndjson", "npz", "npy"];
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! Opening a file with a plan, as the evaluation does.
+
+    use super::*;
+
+    pub fn feed(columns: &[usize], dtype: FeedType) -> Feed {
+        Feed {
+            columns: columns.to_vec(),
+            dtype,
+            used_by: format!("input `{dtype}_in`"),
+        }
+    }
+
+    pub fn config(path: &Path, label: &str) -> DataConfig {
+        DataConfig {
+            path: path.to_path_buf(),
+            label: Some(label.to_owned()),
+            features: None,
+            exclude: Vec::new(),
+        }
+    }
+
+    /// Every batch of `path` read with `feeds`, or the first error as text.
+    pub fn read_all(
+        path: &Path,
+        label: &str,
+        task: Task,
+        feeds: Vec<Feed>,
+        batch: usize,
+    ) -> Result<(Vec<Batch>, Box<dyn BatchReader>), String> {
+        let source = open(&config(path, label), path, task, &Limits::default())
+            .map_err(|e| e.to_string())?;
+        let mut reader = source
+            .read(&ReadPlan { feeds })
+            .map_err(|e| e.to_string())?;
+        let mut batches = Vec::new();
+        while let Some(b) = reader.next_batch(batch).map_err(|e| e.to_string())? {
+            batches.push(b);
+        }
+        Ok((batches, reader))
     }
 }

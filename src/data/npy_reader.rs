@@ -8,17 +8,31 @@ use std::path::Path;
 use ndarray::{Array1, Array2, ArrayD, Ix2};
 use ndarray_npy::{NpzReader, ReadNpyExt};
 
+use super::convert::{Element, Found, Problem};
+use super::layout::Layout;
 use super::npy_header::NpyHeader;
-use super::{Batch, BatchReader, DataError, LabelInterner, Limits, Schema, Targets};
+use super::{
+    Batch, BatchReader, DataError, DataSource, LabelInterner, Limits, ReadPlan, Schema, Targets,
+};
 use crate::config::{DataConfig, Task};
 
-pub struct NpyReader {
+/// NumPy arrays, read whole (as float64) when opened.
+pub struct NpySource {
+    path: std::path::PathBuf,
     schema: Schema,
+    features: Array2<f64>,
+    targets: TargetArray,
+    labels: LabelInterner,
+}
+
+/// The arrays being handed out in batches.
+pub struct NpyReader {
+    path: std::path::PathBuf,
+    layout: Layout,
     features: Array2<f64>,
     targets: TargetArray,
     next_row: usize,
     labels: LabelInterner,
-    notes: Vec<String>,
 }
 
 enum TargetArray {
@@ -26,7 +40,7 @@ enum TargetArray {
     Values(Array1<f64>),
 }
 
-impl NpyReader {
+impl NpySource {
     pub fn open(
         config: &DataConfig,
         path: &Path,
@@ -156,31 +170,61 @@ impl NpyReader {
             }
             None => (0..features.ncols()).map(|i| format!("x{i}")).collect(),
         };
-        let mut non_finite = super::non_finite::NonFinite::new(features.ncols() + 1);
-        for (row, values) in features.rows().into_iter().enumerate() {
-            for (column, &v) in values.iter().enumerate() {
-                non_finite.check(column, v, row as u64 + 1);
-            }
-        }
-        if let TargetArray::Values(values) = &targets {
-            for (row, &v) in values.iter().enumerate() {
-                non_finite.check(features.ncols(), v, row as u64 + 1);
-            }
-        }
-        let mut names = feature_names.clone();
-        names.push(label.clone());
-        let notes = non_finite.notes(&names, &path.display().to_string(), "row");
+        let schema = Schema::new(feature_names, &label, config, path, false)?;
         Ok(Self {
-            notes,
-            schema: Schema {
-                features: feature_names,
-                label,
-            },
+            path: path.to_path_buf(),
+            schema,
             features,
             targets,
-            next_row: 0,
             labels,
         })
+    }
+}
+
+impl DataSource for NpySource {
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    fn read(self: Box<Self>, plan: &ReadPlan) -> Result<Box<dyn BatchReader>, DataError> {
+        let mut layout = Layout::new(plan, &self.schema);
+        // The whole array is in memory: its non-finite targets are counted once, here.
+        if let TargetArray::Values(values) = &self.targets {
+            let label = layout.label();
+            for (row, &v) in values.iter().enumerate() {
+                layout.stats.check(label, v, row as u64 + 1);
+            }
+        }
+        Ok(Box::new(NpyReader {
+            path: self.path,
+            layout,
+            features: self.features,
+            targets: self.targets,
+            next_row: 0,
+            labels: self.labels,
+        }))
+    }
+}
+
+impl NpyReader {
+    /// Rows `rows` of the columns at `positions` into `out`; an error is (row, position, why).
+    fn fill<T: Element>(
+        &mut self,
+        out: &mut Vec<T>,
+        rows: std::ops::Range<usize>,
+        feed: usize,
+    ) -> Result<(), (usize, usize, Problem)> {
+        for row in rows {
+            for (k, &position) in self.layout.positions[feed].iter().enumerate() {
+                let column = self.layout.feeds[feed].columns[k];
+                let v = self.features[[row, column]];
+                if T::FLOAT {
+                    self.layout.stats.check(position, v, row as u64 + 1);
+                }
+                out.push(T::from_f64(v).map_err(|p| (row, position, p))?);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -236,10 +280,6 @@ fn read_npy_any(path: &Path) -> Result<ArrayD<f64>, String> {
 }
 
 impl BatchReader for NpyReader {
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
     fn next_batch(&mut self, max_rows: usize) -> Result<Option<Batch>, DataError> {
         let start = self.next_row;
         let end = (start + max_rows).min(self.features.nrows());
@@ -247,8 +287,31 @@ impl BatchReader for NpyReader {
             return Ok(None);
         }
         self.next_row = end;
-        let slice = self.features.slice(ndarray::s![start..end, ..]);
-        let features = slice.iter().copied().collect();
+        let mut feeds = self.layout.buffers(end - start);
+        for (i, values) in feeds.iter_mut().enumerate() {
+            let rows = start..end;
+            let result = crate::for_each_feed!(values,
+                v => self.fill(v, rows, i),
+                _t => Err((start, self.layout.positions[i].first().copied().unwrap_or(0), Problem::WrongKind))
+            );
+            if let Err((row, position, problem)) = result {
+                let column = self.layout.columns.get(position).copied().unwrap_or(0);
+                let value = self
+                    .features
+                    .get((row, column))
+                    .copied()
+                    .unwrap_or(f64::NAN);
+                let found = Found {
+                    shown: value.to_string(),
+                    kind: "a number in a NumPy array",
+                };
+                return Err(DataError::AtRow {
+                    path: self.path.clone(),
+                    row: row as u64 + 1,
+                    message: self.layout.message(i, position, &found, problem),
+                });
+            }
+        }
         let targets = match &self.targets {
             TargetArray::Classes(ids) => Targets::Classes(ids[start..end].to_vec()),
             TargetArray::Values(values) => {
@@ -256,8 +319,8 @@ impl BatchReader for NpyReader {
             }
         };
         Ok(Some(Batch {
-            features,
             rows: end - start,
+            feeds,
             targets,
         }))
     }
@@ -267,13 +330,14 @@ impl BatchReader for NpyReader {
     }
 
     fn notes(&self) -> Vec<String> {
-        self.notes.clone()
+        self.layout.notes(&self.path.display().to_string(), "row")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::FeedValues;
     use ndarray::array;
     use ndarray_npy::NpzWriter;
 
@@ -290,12 +354,29 @@ mod tests {
             path: path.clone(),
             label: None,
             features: None,
+            exclude: Vec::new(),
         };
-        let mut reader =
-            NpyReader::open(&config, &path, Task::Classification, &Limits::default()).unwrap();
-        assert_eq!(reader.schema().features, ["x0", "x1"]);
+        let source =
+            NpySource::open(&config, &path, Task::Classification, &Limits::default()).unwrap();
+        assert_eq!(source.schema().features, ["x0", "x1"]);
+        let plan = ReadPlan {
+            feeds: vec![
+                crate::data::Feed {
+                    columns: vec![0, 1],
+                    dtype: crate::data::FeedType::F32,
+                    used_by: "input `X`".into(),
+                },
+                crate::data::Feed {
+                    columns: vec![1],
+                    dtype: crate::data::FeedType::I64,
+                    used_by: "input `b`".into(),
+                },
+            ],
+        };
+        let mut reader = Box::new(source).read(&plan).unwrap();
         let first = reader.next_batch(2).unwrap().unwrap();
-        assert_eq!(first.features, [1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(first.feeds[0], FeedValues::F32(vec![1.0, 2.0, 3.0, 4.0]));
+        assert_eq!(first.feeds[1], FeedValues::I64(vec![2, 4]));
         assert!(matches!(first.targets, Targets::Classes(ref ids) if ids == &[0, 1]));
         let second = reader.next_batch(2).unwrap().unwrap();
         assert_eq!(second.rows, 1);
@@ -315,8 +396,9 @@ mod tests {
             path: path.clone(),
             label: Some("target".into()),
             features: None,
+            exclude: Vec::new(),
         };
-        let err = NpyReader::open(&config, &path, Task::Regression, &Limits::default())
+        let err = NpySource::open(&config, &path, Task::Regression, &Limits::default())
             .err()
             .unwrap()
             .to_string();

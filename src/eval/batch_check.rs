@@ -5,10 +5,53 @@
 use serde::{Deserialize, Serialize};
 
 use super::outputs::{PredictionSink, Predictions};
-use super::{ModelRunner, inputs, run_once};
+use super::{ModelRunner, run_once};
+use crate::data::FeedValues;
 
 /// Rows re-run: enough to see per-batch scales move, cheap even one row at a time.
 pub const SAMPLE_ROWS: usize = 256;
+
+/// The first [`SAMPLE_ROWS`] rows of the data, as the models' feeds.
+pub struct Sample {
+    feeds: Vec<Option<FeedValues>>,
+    /// Values per row of each feed.
+    widths: Vec<usize>,
+    rows: usize,
+}
+
+impl Sample {
+    pub fn new(widths: Vec<usize>) -> Self {
+        Sample {
+            feeds: vec![None; widths.len()],
+            widths,
+            rows: 0,
+        }
+    }
+
+    /// Keeps the rows of a batch still missing from the sample.
+    pub fn keep(&mut self, feeds: &[FeedValues], rows: usize) {
+        let take = (SAMPLE_ROWS - self.rows).min(rows);
+        if take == 0 {
+            return;
+        }
+        for ((kept, values), &width) in self.feeds.iter_mut().zip(feeds).zip(&self.widths) {
+            match kept {
+                Some(kept) => kept.extend_from(values, 0, take * width),
+                None => *kept = Some(values.slice(0, take * width)),
+            }
+        }
+        self.rows += take;
+    }
+
+    /// Rows `start..start + n` as feeds of their own.
+    fn rows(&self, start: usize, n: usize) -> Vec<FeedValues> {
+        self.feeds
+            .iter()
+            .zip(&self.widths)
+            .filter_map(|(f, &w)| f.as_ref().map(|f| f.slice(start * w, (start + n) * w)))
+            .collect()
+    }
+}
 
 /// Outputs that differed between the two batch sizes beyond float tolerance.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -37,16 +80,18 @@ impl BatchDependence {
     }
 }
 
-/// `sample` holds the first `rows` rows (row-major, `feature_names.len()` wide). A model that
-/// cannot run at the other batch size (a fixed batch dimension) is not checked: this check
-/// only advises.
+/// Re-runs the sample at two batch sizes. A model with a fixed batch dimension is not
+/// checked (it runs at one size only), nor one that fails at the other size: this check only
+/// advises.
 pub fn check(
     runner: &mut ModelRunner,
-    sample: &[f64],
-    rows: usize,
-    feature_names: &[String],
+    sample: &Sample,
     batch_size: usize,
 ) -> Option<BatchDependence> {
+    if runner.binding.input.fixed_batch.is_some() {
+        return None;
+    }
+    let rows = sample.rows;
     let sizes = [
         batch_size.min(rows).max(1),
         if batch_size > 1 { 1 } else { 7 },
@@ -54,8 +99,8 @@ pub fn check(
     if rows < 2 || sizes[0] == sizes[1] {
         return None;
     }
-    let a = predict(runner, sample, rows, feature_names, sizes[0])?;
-    let b = predict(runner, sample, rows, feature_names, sizes[1])?;
+    let a = predict(runner, sample, sizes[0])?;
+    let b = predict(runner, sample, sizes[1])?;
     let (labels_changed, max_abs_diff) = compare(&a, &b)?;
     // fp32 reductions reorder with the batch (SIMD tails, threads): ~1e-7 relative. Dynamic
     // quantisation moves scores by whole quantisation steps, ~1e-3 and more.
@@ -69,21 +114,14 @@ pub fn check(
     })
 }
 
-fn predict(
-    runner: &mut ModelRunner,
-    sample: &[f64],
-    rows: usize,
-    feature_names: &[String],
-    batch: usize,
-) -> Option<Predictions> {
-    let width = feature_names.len();
+fn predict(runner: &mut ModelRunner, sample: &Sample, batch: usize) -> Option<Predictions> {
+    let rows = sample.rows;
     let mut sink = PredictionSink::new(&runner.binding.output, runner.classes.clone());
-    let mut scratch = inputs::InputScratch::default();
     let mut start = 0;
     while start < rows {
         let n = batch.min(rows - start);
-        let features = &sample[start * width..(start + n) * width];
-        let (_, out) = run_once(runner, &mut scratch, features, n, feature_names, start).ok()?;
+        let feeds = sample.rows(start, n);
+        let (_, out) = run_once(runner, &feeds, n, start).ok()?;
         sink.absorb(&out, n, start).ok()?;
         start += n;
     }

@@ -1,146 +1,115 @@
-//! Feature batches to input tensors of the dtype each model input declares.
+//! A batch's feeds as the input tensors of one model. The readers already converted every
+//! value into the input's element type, so a tensor borrows its feed's buffer; only a string
+//! input (ONNX Runtime copies strings) and the last batch of a fixed-batch model (padded to
+//! the batch size) are built anew.
 
 use std::borrow::Cow;
 
 use ort::session::SessionInputValue;
 use ort::value::{Tensor, TensorRef};
 
-use crate::model::{ElemType, InputBinding};
-
-/// Conversion buffers kept between batches, so a batch costs no allocation.
-#[derive(Default)]
-pub struct InputScratch {
-    f32: Vec<f32>,
-}
+use crate::data::{FeedValues, TextValues};
+use crate::model::{BoundInput, InputBinding};
 
 type Inputs<'a> = Vec<(Cow<'a, str>, SessionInputValue<'a>)>;
 
-/// Why a batch could not become input tensors.
-#[derive(Debug)]
-pub enum InputError {
-    /// A fractional (or non-finite) value for an integer input; `row` is within the batch and
-    /// `column` is the feature's index.
-    NotInteger {
-        input: String,
-        value: f64,
-        row: usize,
-        column: usize,
-    },
-    Other(String),
+/// Rows a run of this model takes for a batch of `rows`: its fixed batch size, if it has one.
+pub fn run_rows(binding: &InputBinding, rows: usize) -> usize {
+    binding.fixed_batch.unwrap_or(rows)
 }
 
-/// Builds the session inputs for one batch. `f64` inputs borrow the batch directly.
+/// Builds the session inputs for one batch of `rows` rows.
 pub fn build<'a>(
     binding: &'a InputBinding,
-    features: &'a [f64],
+    feeds: &'a [FeedValues],
     rows: usize,
-    width: usize,
-    scratch: &'a mut InputScratch,
-) -> Result<Inputs<'a>, InputError> {
-    let err = |e: ort::Error| InputError::Other(e.to_string());
-    // Matrix: value i is row i / width, feature i % width.
-    let in_matrix = |(i, value): (usize, f64)| (i / width, i % width, value);
-    match binding {
-        InputBinding::Matrix { name, dtype } => {
-            let shape = [rows, width];
-            let value: SessionInputValue = match dtype {
-                ElemType::F64 => TensorRef::from_array_view((shape, features))
-                    .map_err(err)?
-                    .into(),
-                ElemType::F32 => {
-                    scratch.f32.clear();
-                    scratch.f32.extend(features.iter().map(|&v| v as f32));
-                    TensorRef::from_array_view((shape, &scratch.f32[..]))
-                        .map_err(err)?
-                        .into()
-                }
-                ElemType::I64 => {
-                    Tensor::from_array((shape, integers::<i64>(features, name, in_matrix)?))
-                        .map_err(err)?
-                        .into()
-                }
-                ElemType::I32 => {
-                    Tensor::from_array((shape, integers::<i32>(features, name, in_matrix)?))
-                        .map_err(err)?
-                        .into()
-                }
-                other => {
-                    return Err(InputError::Other(format!(
-                        "input `{name}` has dtype {other}, which mlops-ci cannot feed"
-                    )));
-                }
-            };
-            Ok(vec![(Cow::Borrowed(name.as_str()), value)])
-        }
-        InputBinding::PerColumn(columns) => columns
-            .iter()
-            .map(|(name, dtype, rank, index)| {
-                let column: Vec<f64> = features
-                    .iter()
-                    .skip(*index)
-                    .step_by(width)
-                    .copied()
-                    .collect();
-                let shape: Vec<usize> = if *rank == 1 {
-                    vec![rows]
-                } else {
-                    vec![rows, 1]
-                };
-                let value: SessionInputValue = match dtype {
-                    ElemType::F64 => Tensor::from_array((shape, column)).map_err(err)?.into(),
-                    ElemType::F32 => Tensor::from_array((
-                        shape,
-                        column.iter().map(|&v| v as f32).collect::<Vec<_>>(),
-                    ))
-                    .map_err(err)?
-                    .into(),
-                    ElemType::I64 => Tensor::from_array((
-                        shape,
-                        integers::<i64>(&column, name, |(row, v)| (row, *index, v))?,
-                    ))
-                    .map_err(err)?
-                    .into(),
-                    ElemType::I32 => Tensor::from_array((
-                        shape,
-                        integers::<i32>(&column, name, |(row, v)| (row, *index, v))?,
-                    ))
-                    .map_err(err)?
-                    .into(),
-                    other => {
-                        return Err(InputError::Other(format!(
-                            "input `{name}` has dtype {other}, which mlops-ci cannot feed"
-                        )));
-                    }
-                };
-                Ok((Cow::Borrowed(name.as_str()), value))
-            })
-            .collect(),
+) -> Result<Inputs<'a>, String> {
+    let run = run_rows(binding, rows);
+    if run < rows || rows == 0 {
+        return Err(format!(
+            "a batch of {rows} rows cannot run on a model that takes exactly {run}"
+        ));
     }
-}
-
-/// Integer inputs must get integers: 2.5 silently truncated to 2 would be a wrong answer.
-/// `locate` turns a value's index into its (row, feature) for the message.
-fn integers<T: TryFrom<i64>>(
-    values: &[f64],
-    input: &str,
-    locate: impl Fn((usize, f64)) -> (usize, usize, f64),
-) -> Result<Vec<T>, InputError> {
-    values
+    binding
+        .inputs
         .iter()
-        .enumerate()
-        .map(|(i, &v)| {
-            let converted = (v.fract() == 0.0 && v.is_finite())
-                .then(|| T::try_from(v as i64).ok())
-                .flatten();
-            converted.ok_or_else(|| {
-                let (row, column, value) = locate((i, v));
-                InputError::NotInteger {
-                    input: input.to_owned(),
-                    value,
-                    row,
-                    column,
-                }
-            })
+        .map(|input| {
+            let values = feeds
+                .get(input.feed)
+                .ok_or_else(|| format!("no data was read for input `{}`", input.name))?;
+            let value = tensor(input, values, rows, run)
+                .map_err(|e| format!("input `{}`: {e}", input.name))?;
+            Ok((Cow::Borrowed(input.name.as_str()), value))
         })
         .collect()
+}
+
+fn tensor<'a>(
+    input: &BoundInput,
+    values: &'a FeedValues,
+    rows: usize,
+    run: usize,
+) -> Result<SessionInputValue<'a>, ort::Error> {
+    let width = input.columns.len();
+    let shape: Vec<usize> = if input.rank == 1 {
+        vec![run]
+    } else {
+        vec![run, width]
+    };
+    if run == rows {
+        return Ok(crate::for_each_feed!(values,
+            v => TensorRef::from_array_view((shape, &v[..]))?.into(),
+            t => strings(t, shape, rows * width, width)?.into()
+        ));
+    }
+    // A fixed batch larger than the last batch: the last row repeats, its outputs are
+    // dropped once the pass is over.
+    Ok(crate::for_each_feed!(values,
+        v => Tensor::from_array((shape, padded(&v[..], rows, run, width)))?.into(),
+        t => strings(t, shape, run * width, width)?.into()
+    ))
+}
+
+/// `values` (rows × width) with its last row repeated up to `run` rows.
+fn padded<T: Clone>(values: &[T], rows: usize, run: usize, width: usize) -> Vec<T> {
+    let mut out = Vec::with_capacity(run * width);
+    out.extend_from_slice(&values[..rows * width]);
+    let last = &values[(rows - 1) * width..rows * width];
+    for _ in rows..run {
+        out.extend_from_slice(last);
+    }
+    out
+}
+
+/// A string tensor of `count` values; past the feed's end, its last row repeats.
+fn strings(
+    text: &TextValues,
+    shape: Vec<usize>,
+    count: usize,
+    width: usize,
+) -> Result<Tensor<String>, ort::Error> {
+    let have = text.len();
+    // Owned: ort takes only `'static` element types (and copies each string again anyway).
+    let values: Vec<String> = (0..count)
+        .map(|i| {
+            let i = if i < have {
+                i
+            } else {
+                have - width + (i - have) % width
+            };
+            text.get(i).to_owned()
+        })
+        .collect();
+    Tensor::from_string_array((shape, &values[..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padding_repeats_the_last_row() {
+        assert_eq!(padded(&[1, 2, 3, 4], 2, 3, 2), [1, 2, 3, 4, 3, 4]);
+        assert_eq!(padded(&[7], 1, 1, 1), [7]);
+    }
 }

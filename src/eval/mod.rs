@@ -8,6 +8,7 @@ mod align;
 pub mod batch_check;
 mod inputs;
 mod outputs;
+mod plan;
 mod progress;
 pub mod timing;
 
@@ -20,7 +21,7 @@ pub use align::{AlignedClassification, AlignedModel, align_classification};
 pub use outputs::{Predictions, Scores};
 pub use timing::{TimingLog, TimingPlan};
 
-use crate::data::{BatchReader, DataError, Targets};
+use crate::data::{DataError, DataSource, FeedValues, Targets};
 use crate::metrics::LatencyRecorder;
 use crate::model::{Binding, OutputBinding};
 
@@ -82,33 +83,42 @@ pub struct EvalOutcome {
     pub data_notes: Vec<String>,
     /// Models whose outputs changed with the batch size (see [`batch_check`]).
     pub batch_dependence: Vec<batch_check::BatchDependence>,
+    /// The data columns the models read, in order of first use.
+    pub columns: Vec<String>,
+    /// Rows per inference call: `runtime.batch_size`, or a model's fixed batch size.
+    pub batch_size: usize,
+    /// What the report should say about how the models were fed (a fixed batch size).
+    pub notes: Vec<String>,
 }
 
 /// Streams the data through every model, batch by batch, timing them as [`timing`]
-/// describes.
+/// describes. Only the columns the models' inputs are bound to are read.
 pub fn evaluate(
-    mut reader: Box<dyn BatchReader>,
+    source: Box<dyn DataSource>,
     batch_size: usize,
     plan: &TimingPlan,
     runners: &mut [ModelRunner],
 ) -> Result<EvalOutcome, EvalError> {
-    let feature_names = reader.schema().features.clone();
+    let read_plan = plan::read_plan(runners);
+    let columns: Vec<String> = read_plan
+        .columns()
+        .iter()
+        .map(|&c| source.schema().columns[c].clone())
+        .collect();
+    let widths: Vec<usize> = read_plan.feeds.iter().map(|f| f.columns.len()).collect();
+    let (batch_size, batch_note) = plan::batch_size(runners, batch_size)?;
+    let mut reader = source.read(&read_plan)?;
     let mut sinks: Vec<outputs::PredictionSink> = runners
         .iter()
         .map(|r| outputs::PredictionSink::new(&r.binding.output, r.classes.clone()))
         .collect();
     let mut latencies: Vec<LatencyRecorder> =
         runners.iter().map(|_| LatencyRecorder::default()).collect();
-    let mut scratch: Vec<inputs::InputScratch> = runners
-        .iter()
-        .map(|_| inputs::InputScratch::default())
-        .collect();
     let mut timing = TimingLog::default();
     let mut truth = None::<Targets>;
     let mut rows = 0;
     // The first rows, kept to re-run at another batch size afterwards.
-    let sample_len = batch_check::SAMPLE_ROWS * feature_names.len();
-    let mut sample: Vec<f64> = Vec::new();
+    let mut sample = batch_check::Sample::new(widths);
 
     let ((truth_classes, data_notes), result) = std::thread::scope(|scope| {
         // Two batches in flight: parsing overlaps inference without holding more data.
@@ -139,44 +149,28 @@ pub fn evaluate(
                     // Warm-up: first runs pay for lazy allocation and cold caches.
                     for _ in 0..timing::WARMUP_RUNS {
                         for i in timing.next_order(runners.len()) {
-                            run_once(
-                                &mut runners[i],
-                                &mut scratch[i],
-                                &batch.features,
-                                batch.rows,
-                                &feature_names,
-                                rows,
-                            )?;
+                            run_once(&mut runners[i], &batch.feeds, batch.rows, rows)?;
                         }
                     }
                     timing.warmup_runs = timing::WARMUP_RUNS;
                 }
                 for i in timing.next_order(runners.len()) {
                     let role = runners[i].role;
-                    let (took, out) = run_once(
-                        &mut runners[i],
-                        &mut scratch[i],
-                        &batch.features,
-                        batch.rows,
-                        &feature_names,
-                        rows,
-                    )?;
+                    let run = inputs::run_rows(&runners[i].binding.input, batch.rows);
+                    let (took, out) = run_once(&mut runners[i], &batch.feeds, batch.rows, rows)?;
                     elapsed[i] = took;
-                    sinks[i].absorb(&out, batch.rows, rows).map_err(|message| {
-                        EvalError::Output {
+                    sinks[i]
+                        .absorb(&out, run, rows)
+                        .map_err(|message| EvalError::Output {
                             model: role.to_owned(),
                             message,
-                        }
-                    })?;
+                        })?;
                 }
-                if sample.len() < sample_len {
-                    let take = (sample_len - sample.len()).min(batch.features.len());
-                    sample.extend_from_slice(&batch.features[..take]);
-                }
+                sample.keep(&batch.feeds, batch.rows);
                 timing.finish_round(&elapsed, batch.rows, &mut latencies);
                 rows += batch.rows;
                 progress.advance(batch.rows);
-                timing.keep(plan, batch.features, batch.rows);
+                timing.keep(plan, batch.feeds, batch.rows);
                 match (&mut truth, batch.targets) {
                     (None, t) => truth = Some(t),
                     (Some(Targets::Classes(all)), Targets::Classes(t)) => all.extend(t),
@@ -202,11 +196,10 @@ pub fn evaluate(
         },
         e => e,
     };
-    timing.repeat(plan, runners, &mut scratch, &mut latencies, &feature_names)?;
-    let sample_rows = sample.len() / feature_names.len().max(1);
+    timing.repeat(plan, runners, &mut latencies)?;
     let batch_dependence = runners
         .iter_mut()
-        .filter_map(|r| batch_check::check(r, &sample, sample_rows, &feature_names, batch_size))
+        .filter_map(|r| batch_check::check(r, &sample, batch_size))
         .collect();
     // No batch at all: the caller reports the empty dataset with its path.
     let truth = truth.unwrap_or(Targets::Values(Vec::new()));
@@ -215,7 +208,8 @@ pub fn evaluate(
         .zip(sinks)
         .zip(latencies)
         .map(|((runner, sink), latency)| {
-            let predictions = sink.finish(runner.role, rows).map_err(with_data_notes)?;
+            let mut predictions = sink.finish(runner.role, rows).map_err(with_data_notes)?;
+            plan::drop_padding(&mut predictions, rows);
             Ok(ModelOutcome {
                 predictions,
                 latency,
@@ -230,6 +224,9 @@ pub fn evaluate(
         timing,
         data_notes,
         batch_dependence,
+        columns,
+        batch_size,
+        notes: batch_note.into_iter().collect(),
     })
 }
 
@@ -238,36 +235,15 @@ pub fn evaluate(
 /// messages.
 fn run_once<'s>(
     runner: &'s mut ModelRunner,
-    scratch: &mut inputs::InputScratch,
-    features: &[f64],
+    feeds: &[FeedValues],
     rows: usize,
-    feature_names: &[String],
     first_row: usize,
 ) -> Result<(Duration, SessionOutputs<'s>), EvalError> {
-    let values = inputs::build(
-        &runner.binding.input,
-        features,
-        rows,
-        feature_names.len(),
-        scratch,
-    )
-    .map_err(|e| EvalError::Input {
-        model: runner.role.to_owned(),
-        message: match e {
-            inputs::InputError::NotInteger {
-                input,
-                value,
-                row,
-                column,
-            } => format!(
-                "dtype mismatch: input `{input}` takes integers, but feature `{}` is {value} at data row {} \
-                 (the first row after the header is 0)",
-                feature_names[column],
-                first_row + row
-            ),
-            inputs::InputError::Other(message) => message,
-        },
-    })?;
+    let values =
+        inputs::build(&runner.binding.input, feeds, rows).map_err(|message| EvalError::Input {
+            model: runner.role.to_owned(),
+            message,
+        })?;
     let started = Instant::now();
     let out = runner
         .session

@@ -12,7 +12,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::{EvalError, ModelRunner, inputs::InputScratch, run_once};
+use super::{EvalError, ModelRunner, run_once};
+use crate::data::FeedValues;
 use crate::metrics::LatencyRecorder;
 use crate::metrics::latency_ratio::PairedTimes;
 
@@ -42,7 +43,7 @@ pub struct TimingLog {
     pub repeated_rounds: u64,
     /// The budget ran out before `TimingPlan::rounds` rounds.
     pub budget_reached: bool,
-    kept: Vec<(Vec<f64>, usize)>,
+    kept: Vec<(Vec<FeedValues>, usize)>,
     kept_values: usize,
 }
 
@@ -71,17 +72,18 @@ impl TimingLog {
     }
 
     /// Keeps a batch of the accuracy pass for repeating, while more rounds may be needed.
-    pub fn keep(&mut self, plan: &TimingPlan, features: Vec<f64>, rows: usize) {
+    pub fn keep(&mut self, plan: &TimingPlan, feeds: Vec<FeedValues>, rows: usize) {
         if self.rounds >= plan.rounds as u64 {
             // Enough rounds from the pass itself: nothing will be repeated.
             self.kept = Vec::new();
             return;
         }
+        let values: usize = feeds.iter().map(FeedValues::len).sum();
         if self.kept.len() < MAX_KEPT_BATCHES
-            && (self.kept.is_empty() || self.kept_values + features.len() <= MAX_KEPT_VALUES)
+            && (self.kept.is_empty() || self.kept_values + values <= MAX_KEPT_VALUES)
         {
-            self.kept_values += features.len();
-            self.kept.push((features, rows));
+            self.kept_values += values;
+            self.kept.push((feeds, rows));
         }
     }
 
@@ -91,14 +93,12 @@ impl TimingLog {
         &mut self,
         plan: &TimingPlan,
         runners: &mut [ModelRunner],
-        scratch: &mut [InputScratch],
         latencies: &mut [LatencyRecorder],
-        feature_names: &[String],
     ) -> Result<(), EvalError> {
         let kept = std::mem::take(&mut self.kept);
         let started = Instant::now();
         let mut elapsed = vec![Duration::ZERO; runners.len()];
-        for (features, rows) in kept.iter().cycle() {
+        for (feeds, rows) in kept.iter().cycle() {
             if self.rounds >= plan.rounds as u64 {
                 break;
             }
@@ -108,14 +108,7 @@ impl TimingLog {
             }
             for i in self.next_order(runners.len()) {
                 // Rows are those of a batch already evaluated: no row number to report.
-                let (took, _) = run_once(
-                    &mut runners[i],
-                    &mut scratch[i],
-                    features,
-                    *rows,
-                    feature_names,
-                    0,
-                )?;
+                let (took, _) = run_once(&mut runners[i], feeds, *rows, 0)?;
                 elapsed[i] = took;
             }
             self.finish_round(&elapsed, *rows, latencies);
@@ -152,17 +145,21 @@ mod tests {
         let mut log = TimingLog::default();
         let mut latencies = vec![LatencyRecorder::default()];
         for _ in 0..2 {
-            log.keep(&plan, vec![0.0; 4], 2);
+            log.keep(&plan, vec![FeedValues::F64(vec![0.0; 4])], 2);
             log.finish_round(&[Duration::from_micros(1)], 2, &mut latencies);
         }
         assert_eq!(log.kept.len(), 2);
         log.finish_round(&[Duration::from_micros(1)], 2, &mut latencies);
-        log.keep(&plan, vec![0.0; 4], 2);
+        log.keep(&plan, vec![FeedValues::F64(vec![0.0; 4])], 2);
         assert!(log.kept.is_empty());
         // A single huge batch is still kept; a second one past the cap is not.
         let mut log = TimingLog::default();
-        log.keep(&plan, vec![0.0; MAX_KEPT_VALUES + 1], 1);
-        log.keep(&plan, vec![0.0; 1], 1);
+        log.keep(
+            &plan,
+            vec![FeedValues::F32(vec![0.0; MAX_KEPT_VALUES + 1])],
+            1,
+        );
+        log.keep(&plan, vec![FeedValues::F32(vec![0.0; 1])], 1);
         assert_eq!(log.kept.len(), 1);
     }
 }

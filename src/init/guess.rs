@@ -32,21 +32,10 @@ pub struct DataPeek {
 }
 
 impl DataPeek {
-    /// Reads the header and the first record; `None` when the file is not CSV or unreadable.
-    pub fn csv(path: &Path) -> Option<DataPeek> {
-        let mut reader = csv::ReaderBuilder::new().from_path(path).ok()?;
-        let columns = reader
-            .headers()
-            .ok()?
-            .iter()
-            .map(|c| c.trim().to_owned())
-            .collect();
-        let first_row = reader
-            .records()
-            .next()
-            .and_then(Result::ok)
-            .map(|r| r.iter().map(str::to_owned).collect())
-            .unwrap_or_default();
+    /// Reads the column names and the first row (CSV, Parquet, JSON Lines); `None` when the
+    /// file is none of these or unreadable.
+    pub fn read(path: &Path) -> Option<DataPeek> {
+        let (columns, first_row) = crate::data::peek(path)?;
         Some(DataPeek { columns, first_row })
     }
 }

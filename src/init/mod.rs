@@ -33,7 +33,7 @@ pub enum InitError {
     )]
     NoModels(PathBuf),
     #[error(
-        "found {models} but no evaluation data (.csv, .npz, .npy) under {}; add the held-out data the \
+        "found {models} but no evaluation data (.csv, .parquet, .jsonl, .npz, .npy) under {}; add the held-out data the \
          models are judged on, then run `mlops-ci init` again",
         dir.display()
     )]
@@ -100,7 +100,7 @@ pub fn plan(dir: &Path) -> Result<Plan> {
     let data: Vec<(PathBuf, Option<DataPeek>)> = found
         .data
         .iter()
-        .map(|p| (p.clone(), DataPeek::csv(&dir.join(p))))
+        .map(|p| (p.clone(), DataPeek::read(&dir.join(p))))
         .collect();
 
     let mut suites: Vec<SuitePlan> = Vec::new();
@@ -218,6 +218,15 @@ fn port_kind(spec: &TensorSpec) -> PortKind {
         "int64" | "tensor(int64)" => ElemType::I64,
         "int32" | "tensor(int32)" => ElemType::I32,
         "string" | "tensor(string)" => ElemType::String,
+        "float16" | "tensor(float16)" => ElemType::F16,
+        "bfloat16" | "tensor(bfloat16)" => ElemType::BF16,
+        "bool" | "tensor(bool)" => ElemType::Bool,
+        "int8" | "tensor(int8)" => ElemType::I8,
+        "int16" | "tensor(int16)" => ElemType::I16,
+        "uint8" | "tensor(uint8)" => ElemType::U8,
+        "uint16" | "tensor(uint16)" => ElemType::U16,
+        "uint32" | "tensor(uint32)" => ElemType::U32,
+        "uint64" | "tensor(uint64)" => ElemType::U64,
         _ => ElemType::Other,
     };
     let type_name = spec.type_name.as_str();

@@ -17,7 +17,7 @@ const SKIPPED_DIRS: &[&str] = &[
 /// Deep enough for `projects/<team>/models/<name>/model.onnx`, shallow enough to stay quick.
 const MAX_DEPTH: usize = 8;
 /// Data formats the readers support.
-pub const DATA_EXTENSIONS: &[&str] = &["csv", "npz", "npy"];
+pub const DATA_EXTENSIONS: &[&str] = crate::data::EXTENSIONS;
 
 /// What was found, as paths relative to the searched directory.
 #[derive(Debug, Default)]

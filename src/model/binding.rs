@@ -1,24 +1,18 @@
-//! Which model input receives which features, and which outputs hold the predictions.
+//! Which model input receives which features ([`super::input_binding`]), and which outputs
+//! hold the predictions.
 //!
 //! Inferred from the signature when there is one sensible reading; otherwise the error lists
 //! the model's ports and names the `[suite.io]` key that settles it.
 
+use super::input_binding::InputBinding;
 use super::{ElemType, ModelError, Port, PortKind, Signature};
 use crate::config::{IoConfig, Task};
+use crate::data::Schema;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Binding {
     pub input: InputBinding,
     pub output: OutputBinding,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum InputBinding {
-    /// One `[N, F]` tensor holding every feature.
-    Matrix { name: String, dtype: ElemType },
-    /// One `[N]` or `[N, 1]` tensor per feature, matched by name: (input name, dtype, rank,
-    /// feature index).
-    PerColumn(Vec<(String, ElemType, usize, usize)>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,10 +42,10 @@ pub enum OutputBinding {
     },
 }
 
-/// Binds `signature` to a suite's feature columns and task.
+/// Binds `signature` to a dataset's columns and a suite's task.
 pub fn bind(
     signature: &Signature,
-    features: &[String],
+    data: &Schema,
     task: Task,
     io: &IoConfig,
     model: &str,
@@ -60,98 +54,13 @@ pub fn bind(
         model: model.to_owned(),
         message,
     };
-    let input = bind_input(signature, features, io).map_err(fail)?;
+    let input = super::input_binding::bind_inputs(signature, data, io).map_err(fail)?;
     let output = match task {
         Task::Classification => bind_classifier(signature, io),
         Task::Regression => bind_regressor(signature, io),
     }
     .map_err(fail)?;
     Ok(Binding { input, output })
-}
-
-fn is_numeric(t: ElemType) -> bool {
-    matches!(
-        t,
-        ElemType::F32 | ElemType::F64 | ElemType::I64 | ElemType::I32
-    )
-}
-
-fn bind_input(
-    signature: &Signature,
-    features: &[String],
-    io: &IoConfig,
-) -> Result<InputBinding, String> {
-    let describe = || {
-        signature
-            .inputs
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let matrix = |port: &Port| -> Result<InputBinding, String> {
-        let PortKind::Tensor { dtype, shape } = &port.kind else {
-            return Err(format!("input {port} is not a tensor"));
-        };
-        if !is_numeric(*dtype) {
-            return Err(format!(
-                "input {port} has dtype {dtype}; mlops-ci feeds numeric features (float, double, int64, int32)"
-            ));
-        }
-        match shape.as_slice() {
-            [_, width] if *width >= 0 && *width as usize != features.len() => Err(format!(
-                "shape mismatch: input {port} takes {width} features per row, but the data provides {} ({})",
-                features.len(),
-                features.join(", ")
-            )),
-            [_, _] => Ok(InputBinding::Matrix {
-                name: port.name.clone(),
-                dtype: *dtype,
-            }),
-            _ => Err(format!("input {port} is not a 2-D [rows, features] tensor")),
-        }
-    };
-    if let Some(name) = &io.input {
-        let port = signature
-            .inputs
-            .iter()
-            .find(|p| &p.name == name)
-            .ok_or_else(|| {
-                format!(
-                    "has no input `{name}` (`io.input`); its inputs: {}",
-                    describe()
-                )
-            })?;
-        return matrix(port);
-    }
-    match signature.inputs.as_slice() {
-        [] => Err("has no inputs".to_owned()),
-        [only] => matrix(only),
-        several => {
-            // One input per feature column (e.g. a ColumnTransformer exported with
-            // one initial type per column).
-            let mut columns = Vec::new();
-            for port in several {
-                let index = features.iter().position(|f| *f == port.name).ok_or_else(|| {
-                    format!("has several inputs ({}) and `{}` is not a feature column; set `io.input` or name the features after the inputs", describe(), port.name)
-                })?;
-                match &port.kind {
-                    PortKind::Tensor { dtype, shape }
-                        if is_numeric(*dtype)
-                            && (shape.len() == 1 || (shape.len() == 2 && shape[1] <= 1)) =>
-                    {
-                        columns.push((port.name.clone(), *dtype, shape.len(), index));
-                    }
-                    _ => {
-                        return Err(format!(
-                            "input {port} must be a numeric [N] or [N,1] tensor"
-                        ));
-                    }
-                }
-            }
-            Ok(InputBinding::PerColumn(columns))
-        }
-    }
 }
 
 fn label_kind(port: &Port) -> Option<LabelKind> {
@@ -303,8 +212,13 @@ mod tests {
             shape: shape.to_vec(),
         }
     }
-    fn features(n: usize) -> Vec<String> {
-        (0..n).map(|i| format!("f{i}")).collect()
+    fn features(n: usize) -> Schema {
+        let columns: Vec<String> = (0..n).map(|i| format!("f{i}")).collect();
+        Schema {
+            features: columns.clone(),
+            columns,
+            label: "y".into(),
+        }
     }
 
     #[test]
@@ -330,13 +244,10 @@ mod tests {
             "m",
         )
         .unwrap();
-        assert_eq!(
-            b.input,
-            InputBinding::Matrix {
-                name: "X".into(),
-                dtype: ElemType::F32
-            }
-        );
+        assert_eq!(b.input.inputs.len(), 1);
+        assert_eq!(b.input.inputs[0].name, "X");
+        assert_eq!(b.input.inputs[0].dtype, crate::data::FeedType::F32);
+        assert_eq!(b.input.inputs[0].columns, [0, 1, 2, 3]);
         assert_eq!(
             b.output,
             OutputBinding::Classifier {

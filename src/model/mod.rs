@@ -3,6 +3,7 @@
 
 mod binding;
 mod compat;
+mod input_binding;
 mod inspect;
 #[allow(clippy::all, clippy::pedantic, rustdoc::all)]
 mod onnx_proto;
@@ -13,8 +14,11 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-pub use binding::{Binding, InputBinding, LabelKind, OutputBinding, ScoreKind, bind};
+pub use binding::{Binding, LabelKind, OutputBinding, ScoreKind, bind};
 pub use compat::{RuntimeLimits, SignatureChange, check_runtime_support, classify_signature};
+pub use input_binding::{
+    BoundInput, InputBinding, bind_inputs, skl2onnx_name, unknown_input_mappings,
+};
 pub use inspect::{Dim, InspectError, ModelSummary, Opset, TensorSpec, inspect};
 pub use signature::{ElemType, Port, PortKind, Signature};
 

@@ -11,8 +11,17 @@ use serde::Serialize;
 pub enum ElemType {
     F32,
     F64,
+    F16,
+    BF16,
     I64,
     I32,
+    I16,
+    I8,
+    U8,
+    U16,
+    U32,
+    U64,
+    Bool,
     String,
     Other,
 }
@@ -102,8 +111,17 @@ impl From<TensorElementType> for ElemType {
         match t {
             TensorElementType::Float32 => ElemType::F32,
             TensorElementType::Float64 => ElemType::F64,
+            TensorElementType::Float16 => ElemType::F16,
+            TensorElementType::Bfloat16 => ElemType::BF16,
             TensorElementType::Int64 => ElemType::I64,
             TensorElementType::Int32 => ElemType::I32,
+            TensorElementType::Int16 => ElemType::I16,
+            TensorElementType::Int8 => ElemType::I8,
+            TensorElementType::Uint8 => ElemType::U8,
+            TensorElementType::Uint16 => ElemType::U16,
+            TensorElementType::Uint32 => ElemType::U32,
+            TensorElementType::Uint64 => ElemType::U64,
+            TensorElementType::Bool => ElemType::Bool,
             TensorElementType::String => ElemType::String,
             _ => ElemType::Other,
         }
@@ -133,13 +151,46 @@ impl From<&ValueType> for PortKind {
     }
 }
 
+impl ElemType {
+    /// The type mlops-ci reads data into for an input of this type; `None`: it cannot feed one.
+    pub fn feed_type(self) -> Option<crate::data::FeedType> {
+        use crate::data::FeedType;
+        Some(match self {
+            ElemType::F32 => FeedType::F32,
+            ElemType::F64 => FeedType::F64,
+            ElemType::F16 => FeedType::F16,
+            ElemType::BF16 => FeedType::BF16,
+            ElemType::I64 => FeedType::I64,
+            ElemType::I32 => FeedType::I32,
+            ElemType::I16 => FeedType::I16,
+            ElemType::I8 => FeedType::I8,
+            ElemType::U8 => FeedType::U8,
+            ElemType::U16 => FeedType::U16,
+            ElemType::U32 => FeedType::U32,
+            ElemType::U64 => FeedType::U64,
+            ElemType::Bool => FeedType::Bool,
+            ElemType::String => FeedType::Text,
+            ElemType::Other => return None,
+        })
+    }
+}
+
 impl fmt::Display for ElemType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             ElemType::F32 => "float",
             ElemType::F64 => "double",
+            ElemType::F16 => "float16",
+            ElemType::BF16 => "bfloat16",
             ElemType::I64 => "int64",
             ElemType::I32 => "int32",
+            ElemType::I16 => "int16",
+            ElemType::I8 => "int8",
+            ElemType::U8 => "uint8",
+            ElemType::U16 => "uint16",
+            ElemType::U32 => "uint32",
+            ElemType::U64 => "uint64",
+            ElemType::Bool => "bool",
             ElemType::String => "string",
             ElemType::Other => "other",
         })
