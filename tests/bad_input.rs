@@ -139,7 +139,7 @@ fn non_numeric_feature_value_points_at_the_line() {
     let broken = data.replacen("\n", "\n5.1,n/a,1.4,0.2,setosa\n", 1);
     std::fs::write(dir.path().join("d.csv"), broken).unwrap();
     check_in(dir.path()).code(2).stdout(contains(
-        "line 2: column `sepal_width` holds `n/a`, which is not a number",
+        "line 2: dtype mismatch: column `sepal_width` holds `n/a` (text), but input `X` takes float: it needs a number",
     ));
 }
 
@@ -342,7 +342,8 @@ fn integer_inputs_get_integers_and_refuse_fractions() {
             .unwrap()
     );
 
-    // 3.5 cannot become an int64 without losing something: a dtype mismatch, not a truncation.
+    // 3.5 cannot become an int64 without losing something: a dtype mismatch, not a truncation,
+    // named with the file and line.
     mlops_ci()
         .args(["eval", "--label", "label", "--model"])
         .arg(fixture("models/int64_input.onnx"))
@@ -351,6 +352,6 @@ fn integer_inputs_get_integers_and_refuse_fractions() {
         .assert()
         .code(2)
         .stdout(contains(
-            "dtype mismatch: input `X` takes integers, but feature `sepal_width` is 3.5 at data row 0",
+            "iris_int.csv: line 2: dtype mismatch: column `sepal_width` holds `3.5` (a fractional number), but input `X` takes int64",
         ));
 }

@@ -171,6 +171,6 @@ async fn a_broken_data_file_is_annotated_at_its_line() {
         fake.comments(PR)[0]
             .body
             // Escaped Markdown: the message quotes the cell as text, not as a code span.
-            .contains("holds \\`n/a\\`, which is not a number")
+            .contains("holds \\`n/a\\` (text), but input \\`X\\` takes float")
     );
 }

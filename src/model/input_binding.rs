@@ -116,7 +116,8 @@ pub fn bind_inputs(
                 shape.len()
             ));
         }
-        let columns = columns_for(port, shape, ports.len(), schema, io, &mut binding.notes)?;
+        let columns = columns_for(port, shape, ports.len(), schema, io, &mut binding.notes)
+            .map_err(|e| with_misspelt_key(e, port, signature, io))?;
         check_width(port, shape, &columns, schema)?;
         if let Some(&batch) = shape.first().filter(|&&d| d > 0) {
             let batch = batch as usize;
@@ -138,6 +139,22 @@ pub fn bind_inputs(
         });
     }
     Ok(binding)
+}
+
+/// An input without a column, and a `[suite.io.inputs]` key that is no input's name but
+/// close to this one's: the key is surely meant for it.
+fn with_misspelt_key(error: String, port: &Port, signature: &Signature, io: &IoConfig) -> String {
+    let misspelt = io.inputs.keys().find(|k| {
+        !signature.inputs.iter().any(|p| &p.name == *k)
+            && crate::config::nearest_name(k, [port.name.as_str()]).is_some()
+    });
+    match misspelt {
+        Some(key) => format!(
+            "{error}. `[suite.io.inputs]` names `{key}`, which is not an input of the model: did you mean `{}`?",
+            port.name
+        ),
+        None => error,
+    }
 }
 
 /// `[N]` or `[N, 1]`: one column per row.
