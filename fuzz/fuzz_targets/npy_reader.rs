@@ -2,6 +2,9 @@
 //! archive: an error or batches, never an abort from a declared shape the file does not hold.
 #![no_main]
 
+#[path = "plan.rs"]
+mod plan;
+
 use libfuzzer_sys::fuzz_target;
 use mlops_ci::config::{DataConfig, Task};
 use mlops_ci::data::{self, Limits};
@@ -22,6 +25,7 @@ fuzz_target!(|input: &[u8]| {
         path: path.clone(),
         label: (!npz).then(|| "y.npy".to_owned()),
         features: None,
+        exclude: Vec::new(),
     };
     let task = if mode & 2 == 0 {
         Task::Classification
@@ -32,8 +36,8 @@ fuzz_target!(|input: &[u8]| {
     let limits = Limits {
         max_memory_bytes: 64 << 20,
     };
-    let Ok(mut reader) = data::open(&config, &path, task, &limits) else {
+    let Ok(source) = data::open(&config, &path, task, &limits) else {
         return;
     };
-    while let Ok(Some(_)) = reader.next_batch(7) {}
+    plan::read_all(source, mode);
 });

@@ -96,16 +96,19 @@ fn check_args(args: &EvalArgs, dir: &Path) -> Result<()> {
             )));
         }
     }
-    let is_csv = args
-        .data
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    if is_csv && args.label.is_none() {
-        let columns = csv::Reader::from_path(dir.join(&args.data))
-            .and_then(|mut r| r.headers().map(|h| h.iter().collect::<Vec<_>>().join(", ")))
-            .unwrap_or_default();
+    // Formats with named columns need the label's name; NumPy archives default to `y`.
+    let named_columns = crate::data::peek(&dir.join(&args.data));
+    if let (Some((columns, _)), None) = (named_columns, &args.label) {
+        let format = match args.data.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("csv") => "CSV",
+            Some(e) if e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("ndjson") => {
+                "JSON Lines"
+            }
+            _ => "Parquet",
+        };
         return Err(Error::Usage(format!(
-            "--label is required with CSV data: name the column that holds the ground truth (the columns are: {columns})"
+            "--label is required with {format} data: name the column that holds the ground truth (the columns are: {})",
+            crate::data::listed_columns(&columns)
         )));
     }
     Ok(())

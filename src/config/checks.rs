@@ -238,3 +238,32 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod readme {
+    use std::path::{Path, PathBuf};
+
+    /// The README's configuration reference is a config this parser accepts: every key it
+    /// documents exists, spelled as documented.
+    #[test]
+    fn the_readme_config_reference_parses() {
+        let readme = include_str!("../../README.md");
+        let section = readme
+            .split("## Configuration: `mlops-ci.toml`")
+            .nth(1)
+            .expect("the README has the configuration section");
+        let block = section
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|b| b.split("```").next())
+            .expect("a toml block");
+        let config =
+            super::Config::parse(Path::new("README.md"), PathBuf::from("."), block.to_owned())
+                .unwrap_or_else(|e| panic!("{e}"));
+        let suite = &config.suites[0];
+        assert_eq!(
+            suite.io.inputs["od280_od315_of_diluted_wines"].0,
+            ["od280/od315_of_diluted_wines"]
+        );
+    }
+}

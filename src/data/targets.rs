@@ -43,7 +43,8 @@ impl TargetSink {
     /// Adds one row's label. Returns the value of a regression target (to count non-finite
     /// ones), or the message for a label that cannot be used.
     pub fn push(&mut self, targets: &mut Targets, cell: LabelCell) -> Result<Option<f64>, String> {
-        let column = super::shown(self.column.as_bytes());
+        // Only for messages: computed when one is needed, never per row.
+        let column = || super::shown(self.column.as_bytes());
         match targets {
             Targets::Classes(ids) => {
                 let id = match cell {
@@ -51,7 +52,7 @@ impl TargetSink {
                         let text = std::str::from_utf8(raw)
                             .map_err(|_| "the label is not UTF-8 text".to_owned())?;
                         if text.trim().is_empty() {
-                            return Err(format!("the label column `{column}` is empty"));
+                            return Err(format!("the label column `{}` is empty", column()));
                         }
                         self.labels.intern(text)
                     }
@@ -60,13 +61,17 @@ impl TargetSink {
                     LabelCell::Float(v) if v.is_finite() => self.labels.intern(&v.to_string()),
                     LabelCell::Float(v) => {
                         return Err(format!(
-                            "the label column `{column}` holds {v}, which is not a class"
+                            "the label column `{}` holds {v}, which is not a class",
+                            column()
                         ));
                     }
                     // As scikit-learn's converters label bool classes: 0 and 1.
                     LabelCell::Bool(v) => self.labels.intern_i64(i64::from(v)),
                     LabelCell::Missing => {
-                        return Err(format!("the label column `{column}` is empty (missing)"));
+                        return Err(format!(
+                            "the label column `{}` is empty (missing)",
+                            column()
+                        ));
                     }
                 };
                 ids.push(id);
@@ -81,12 +86,14 @@ impl TargetSink {
                         let raw = raw.trim_ascii();
                         if raw.is_empty() {
                             return Err(format!(
-                                "column `{column}` is empty; fill or drop missing values before evaluation"
+                                "column `{}` is empty; fill or drop missing values before evaluation",
+                                column()
                             ));
                         }
                         super::convert::parse_f64(raw).map_err(|_| {
                             format!(
-                                "column `{column}` holds `{}`, which is not a number",
+                                "column `{}` holds `{}`, which is not a number",
+                                column(),
                                 super::shown(raw)
                             )
                         })?
@@ -97,7 +104,8 @@ impl TargetSink {
                     LabelCell::Bool(v) => f64::from(u8::from(v)),
                     LabelCell::Missing => {
                         return Err(format!(
-                            "column `{column}` is empty (missing); fill or drop missing values before evaluation"
+                            "column `{}` is empty (missing); fill or drop missing values before evaluation",
+                            column()
                         ));
                     }
                 };

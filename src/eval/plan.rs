@@ -100,3 +100,47 @@ pub fn drop_padding(predictions: &mut Predictions, rows: usize) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Scores;
+
+    #[test]
+    fn feeds_name_who_takes_them() {
+        assert_eq!(
+            used_by(&[("X".into(), "candidate"), ("X".into(), "baseline")]),
+            "input `X`"
+        );
+        assert_eq!(
+            used_by(&[("X".into(), "candidate"), ("input".into(), "baseline")]),
+            "inputs `X` (candidate), `input` (baseline)"
+        );
+    }
+
+    #[test]
+    fn padding_rows_are_dropped_from_every_kind_of_prediction() {
+        let mut values = Predictions::Values(vec![1.0, 2.0, 2.0, 2.0]);
+        drop_padding(&mut values, 2);
+        assert!(matches!(values, Predictions::Values(ref v) if v == &[1.0, 2.0]));
+        let mut classes = Predictions::Classes {
+            predicted: vec![0, 1, 1],
+            names: vec!["a".into(), "b".into()],
+            scores: Some(Scores {
+                values: vec![0.9, 0.1, 0.2, 0.8, 0.2, 0.8],
+                width: 2,
+                columns: None,
+            }),
+        };
+        drop_padding(&mut classes, 2);
+        match classes {
+            Predictions::Classes {
+                predicted, scores, ..
+            } => {
+                assert_eq!(predicted, [0, 1]);
+                assert_eq!(scores.unwrap().values, [0.9, 0.1, 0.2, 0.8]);
+            }
+            Predictions::Values(_) => unreachable!(),
+        }
+    }
+}

@@ -70,6 +70,7 @@ pub fn config(plan: &Plan) -> String {
             None => out.push_str("label = \"y\"   # CHECK: the array holding the ground truth\n"),
         }
         out.push_str("# features = [...]   # default: every column but the label, in file order\n");
+        out.push_str("# exclude = [\"id\"]   # or: that default without these columns\n");
         for note in &suite.notes {
             let _ = writeln!(out, "# CHECK: {note}");
         }
