@@ -4,6 +4,7 @@
 mod binding;
 mod compat;
 mod input_binding;
+mod input_names;
 mod inspect;
 #[allow(clippy::all, clippy::pedantic, rustdoc::all)]
 mod onnx_proto;
@@ -16,9 +17,8 @@ use sha2::{Digest, Sha256};
 
 pub use binding::{Binding, LabelKind, OutputBinding, ScoreKind, bind};
 pub use compat::{RuntimeLimits, SignatureChange, check_runtime_support, classify_signature};
-pub use input_binding::{
-    BoundInput, InputBinding, bind_inputs, skl2onnx_name, unknown_input_mappings,
-};
+pub use input_binding::{BoundInput, InputBinding, bind_inputs, unknown_input_mappings};
+pub use input_names::skl2onnx_name;
 pub use inspect::{Dim, InspectError, ModelSummary, Opset, TensorSpec, inspect};
 pub use signature::{ElemType, Port, PortKind, Signature};
 
