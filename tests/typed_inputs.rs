@@ -158,7 +158,7 @@ fn raw_text_into_a_tfidf_pipeline_in_every_format() {
 }
 
 #[test]
-fn float16_inputs_are_fed_and_overflow_is_an_error() {
+fn float16_and_bfloat16_inputs_are_fed_and_overflow_is_an_error() {
     let dir = suite_dir(
         &typed("models/f16_input.onnx"),
         &example("iris/data/test.csv"),
@@ -167,6 +167,14 @@ fn float16_inputs_are_fed_and_overflow_is_an_error() {
     );
     let (_, suite) = run(dir.path());
     assert_metrics(&suite, "f16_input");
+    let dir = suite_dir(
+        &typed("models/bf16_input.onnx"),
+        &example("iris/data/test.csv"),
+        "species",
+        "",
+    );
+    let (_, suite) = run(dir.path());
+    assert_metrics(&suite, "bf16_input");
 
     let dir = suite_dir(
         &typed("models/f16_input.onnx"),
