@@ -36,6 +36,8 @@ pub struct ParquetSource {
     task: Task,
     limits: Limits,
     builder: ParquetRecordBatchReaderBuilder<File>,
+    /// Bytes of the file when it was opened.
+    size: u64,
 }
 
 fn unreadable(path: &Path, e: impl std::fmt::Display) -> DataError {
@@ -57,16 +59,17 @@ fn guarded<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T, DataError> {
     })
 }
 
-fn builder(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>, DataError> {
-    let (file, _) = crate::input_file::open_regular(path).map_err(|source| DataError::Io {
+fn builder(path: &Path) -> Result<(ParquetRecordBatchReaderBuilder<File>, u64), DataError> {
+    let (file, size) = crate::input_file::open_regular(path).map_err(|source| DataError::Io {
         path: path.to_path_buf(),
         source,
     })?;
     let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
-    guarded(path, || {
+    let builder = guarded(path, || {
         ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
     })?
-    .map_err(|e| unreadable(path, e))
+    .map_err(|e| unreadable(path, e))?;
+    Ok((builder, size))
 }
 
 impl ParquetSource {
@@ -76,7 +79,7 @@ impl ParquetSource {
         task: Task,
         limits: &Limits,
     ) -> Result<Self, DataError> {
-        let builder = builder(path)?;
+        let (builder, size) = builder(path)?;
         let columns: Vec<String> = builder
             .schema()
             .fields()
@@ -100,6 +103,7 @@ impl ParquetSource {
             task,
             limits: *limits,
             builder,
+            size,
         })
     }
 }
@@ -116,12 +120,13 @@ impl DataSource for ParquetSource {
             task,
             limits,
             builder,
+            size,
         } = *self;
         let layout = Layout::new(plan, &schema);
         let label = schema.index(&schema.label).unwrap_or(0);
         let mut roots: Vec<usize> = layout.columns.clone();
         roots.push(label);
-        check_row_groups(&builder, &roots, &limits, &path)?;
+        check_row_groups(&builder, &roots, &limits, &path, size)?;
         let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
         // Projected columns come back in file order: where each of ours is in a batch.
         let mut in_file_order = roots.clone();
@@ -151,19 +156,42 @@ impl DataSource for ParquetSource {
 }
 
 /// Refuses a row group whose columns in use declare more bytes, uncompressed, than the
-/// memory budget: the decoder allocates pages by what the file declares.
+/// memory budget (the decoder allocates pages by what the file declares), or a column chunk
+/// outside the file (the decoder asserts on a negative offset; found by fuzzing).
 fn check_row_groups(
     builder: &ParquetRecordBatchReaderBuilder<File>,
     roots: &[usize],
     limits: &Limits,
     path: &Path,
+    file_size: u64,
 ) -> Result<(), DataError> {
     let descr = builder.parquet_schema();
     for (i, group) in builder.metadata().row_groups().iter().enumerate() {
+        let in_use = |leaf: &usize| {
+            *leaf < descr.num_columns() && roots.contains(&descr.get_column_root_idx(*leaf))
+        };
+        for leaf in (0..group.num_columns()).filter(in_use) {
+            let chunk = group.column(leaf);
+            let start = chunk
+                .dictionary_page_offset()
+                .unwrap_or(chunk.data_page_offset());
+            let inside = u64::try_from(start)
+                .ok()
+                .zip(u64::try_from(chunk.compressed_size()).ok())
+                .is_some_and(|(start, len)| {
+                    start.checked_add(len).is_some_and(|end| end <= file_size)
+                });
+            if !inside {
+                return Err(unreadable(
+                    path,
+                    format!(
+                        "row group {i} declares a column chunk outside the file (truncated or corrupt)"
+                    ),
+                ));
+            }
+        }
         let bytes: i64 = (0..group.num_columns())
-            .filter(|&leaf| {
-                leaf < descr.num_columns() && roots.contains(&descr.get_column_root_idx(leaf))
-            })
+            .filter(in_use)
             .map(|leaf| group.column(leaf).uncompressed_size().max(0))
             .sum();
         if bytes as u64 > limits.max_memory_bytes {
@@ -360,7 +388,7 @@ impl BatchReader for ParquetReader {
 
 /// The column names and the first row, as text.
 pub fn peek(path: &Path) -> Option<(Vec<String>, Vec<String>)> {
-    let builder = builder(path).ok()?;
+    let (builder, _) = builder(path).ok()?;
     let columns: Vec<String> = builder
         .schema()
         .fields()
