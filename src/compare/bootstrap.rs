@@ -244,7 +244,7 @@ enum Subsample {
 /// A [`ClassScores`] that owns its rows.
 struct OwnedScores {
     /// Row-major, `width` per row.
-    values: Vec<f32>,
+    values: Vec<f64>,
     width: usize,
     column_of_class: Vec<Option<usize>>,
 }
@@ -710,7 +710,7 @@ fn cell_table(truth: &[u32], classes: usize, models: &[ClassifierExamples]) -> C
 }
 
 fn auc_ranking(truth: &[u32], class: usize, scores: &ClassScores, column: usize) -> AucRanking {
-    let column: Vec<f32> = scores
+    let column: Vec<f64> = scores
         .values
         .chunks_exact(scores.width)
         .map(|row| row[column])
@@ -787,7 +787,7 @@ mod tests {
     fn unit_weights_reproduce_the_metrics() {
         let truth = [0u32, 1, 1, 0, 2, 2, 1, 0];
         let predicted = [0u32, 1, 0, 0, 2, 1, 1, 2];
-        let probs: Vec<f32> = vec![
+        let probs: Vec<f64> = vec![
             0.7, 0.2, 0.1, 0.1, 0.8, 0.1, 0.5, 0.4, 0.1, 0.6, 0.3, 0.1, 0.1, 0.2, 0.7, 0.2, 0.5,
             0.3, 0.3, 0.6, 0.1, 0.4, 0.2, 0.4,
         ];
@@ -803,7 +803,7 @@ mod tests {
             &classes,
             &ClassifierOutput {
                 predicted: &predicted,
-                scores: Some(ClassScores { ..scores }),
+                probabilities: Some(ClassScores { ..scores }),
             },
         );
         let examples = Examples::Classification {

@@ -256,6 +256,27 @@ pub struct IoConfig {
     /// Class labels in the order of the probability/score columns, when the model does not
     /// say (a network emitting bare scores, or a tensor of probabilities).
     pub classes: Option<Vec<String>>,
+    /// What the score output holds, when its graph does not say (see `model::score_meaning`).
+    pub scores: Option<ScoreMeaning>,
+}
+
+/// `io.scores`: whether a classifier's score output holds probabilities or raw scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScoreMeaning {
+    /// Per-class probabilities: used as they are (clipped to [0, 1]).
+    Probabilities,
+    /// Raw scores (logits, decision values): softmax turns them into probabilities.
+    Logits,
+}
+
+impl std::fmt::Display for ScoreMeaning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ScoreMeaning::Probabilities => "probabilities",
+            ScoreMeaning::Logits => "logits",
+        })
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -77,7 +77,11 @@ fn predict(
     batch: usize,
 ) -> Option<Predictions> {
     let width = feature_names.len();
-    let mut sink = PredictionSink::new(&runner.binding.output, runner.classes.clone());
+    let mut sink = PredictionSink::new(
+        &runner.binding.output,
+        runner.classes.clone(),
+        runner.score_reading.clone(),
+    );
     let mut scratch = inputs::InputScratch::default();
     let mut start = 0;
     while start < rows {
@@ -129,8 +133,7 @@ fn compare(a: &Predictions, b: &Predictions) -> Option<(usize, f64)> {
                 .count();
             let diff = match (sa, sb) {
                 (Some(x), Some(y)) if x.width == y.width && x.columns == y.columns => {
-                    let widen = |v: &[f32]| v.iter().map(|&f| f64::from(f)).collect::<Vec<_>>();
-                    max_diff(&widen(&x.values), &widen(&y.values))
+                    max_diff(&x.values, &y.values)
                 }
                 _ => 0.0,
             };

@@ -8,6 +8,7 @@ mod catalogue;
 pub mod classification;
 pub mod latency;
 pub mod latency_ratio;
+pub mod probabilities;
 mod ranking;
 pub mod regression;
 

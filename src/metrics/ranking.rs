@@ -2,8 +2,8 @@
 
 /// AUC of `scores` for the examples where `is_positive` is true; `None` unless there is at
 /// least one positive and one negative.
-pub fn auc(scores: &[f32], is_positive: impl Iterator<Item = bool>) -> Option<f64> {
-    let mut pairs: Vec<(f32, bool)> = scores.iter().copied().zip(is_positive).collect();
+pub fn auc(scores: &[f64], is_positive: impl Iterator<Item = bool>) -> Option<f64> {
+    let mut pairs: Vec<(f64, bool)> = scores.iter().copied().zip(is_positive).collect();
     pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let positives = pairs.iter().filter(|p| p.1).count() as f64;
     let negatives = pairs.len() as f64 - positives;
