@@ -47,7 +47,7 @@ pub(super) fn load(
 /// The model's identity for the report, with the outputs the evaluation reads.
 pub(super) fn identity_with(model: &ModelBytes, outputs: OutputsUsed) -> ModelIdentity {
     ModelIdentity {
-        outputs: Some(outputs),
+        outputs: Some(Box::new(outputs)),
         ..model.identity.clone()
     }
 }

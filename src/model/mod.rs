@@ -70,7 +70,7 @@ pub struct ModelIdentity {
     pub summary: Option<Box<ModelSummary>>,
     /// The outputs the evaluation read, and how; set once the model is bound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outputs: Option<OutputsUsed>,
+    pub outputs: Option<Box<OutputsUsed>>,
 }
 
 /// Which outputs the metrics come from, and how the scores were read (for the report).
