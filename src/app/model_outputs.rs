@@ -84,3 +84,58 @@ pub(super) fn score_notes(m: &AlignedModel, prepared: Option<&Prepared>) -> Vec<
         .chain(prepared.note(&reading.output, &reading.basis))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ScoreMeaning;
+    use crate::eval::Scores;
+    use crate::metrics::probabilities::prepare;
+    use crate::model::ScoreReading;
+
+    fn model(values: Vec<f64>, meaning: ScoreMeaning, guessed: bool) -> AlignedModel {
+        AlignedModel {
+            predicted: vec![0, 1],
+            scores: Some(Scores {
+                values,
+                width: 2,
+                columns: Some(vec!["0".into(), "1".into()]),
+                reading: ScoreReading {
+                    output: "y".into(),
+                    meaning,
+                    basis: "why".into(),
+                    guessed,
+                },
+            }),
+            column_of_class: vec![Some(0), Some(1)],
+            model_classes: None,
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn notes_say_how_the_scores_were_read_and_what_was_done() {
+        let mut m = model(vec![2.0, -1.0, 0.5, 0.5], ScoreMeaning::Logits, true);
+        let s = m.scores.as_mut().unwrap();
+        let prepared = prepare(&mut s.values, s.width, s.reading.meaning);
+        let notes = score_notes(&m, Some(&prepared));
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].contains("nothing in the model says"), "{notes:?}");
+        assert!(notes[0].contains("read as logits (why)"), "{notes:?}");
+        assert!(notes[1].contains("use its softmax"), "{notes:?}");
+        let view = probability_view(&m, Some(&prepared)).unwrap();
+        assert!((view.values[0] + view.values[1] - 1.0).abs() < 1e-15);
+
+        // Probabilities that need nothing: nothing to say.
+        let mut m = model(vec![0.9, 0.1, 0.5, 0.5], ScoreMeaning::Probabilities, false);
+        let s = m.scores.as_mut().unwrap();
+        let prepared = prepare(&mut s.values, s.width, s.reading.meaning);
+        assert!(score_notes(&m, Some(&prepared)).is_empty());
+        // Not probabilities after all: no view, so no log_loss.
+        let mut m = model(vec![4.0, 0.1, 0.5, 0.5], ScoreMeaning::Probabilities, false);
+        let s = m.scores.as_mut().unwrap();
+        let prepared = prepare(&mut s.values, s.width, s.reading.meaning);
+        assert!(probability_view(&m, Some(&prepared)).is_none());
+        assert_eq!(score_notes(&m, Some(&prepared)).len(), 1);
+    }
+}
