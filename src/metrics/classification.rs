@@ -229,7 +229,7 @@ pub fn auc_classes(
 }
 
 /// Binary: AUC of the greater class's score. Several classes: one-vs-rest, macro average.
-fn roc_auc(truth: &[u32], support: &[u64], scores: &ClassScores) -> Option<f64> {
+pub fn roc_auc(truth: &[u32], support: &[u64], scores: &ClassScores) -> Option<f64> {
     let classes = auc_classes(support, scores.column_of_class)?;
     let aucs: Vec<f64> = classes
         .iter()
