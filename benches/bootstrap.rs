@@ -6,7 +6,7 @@
 //! Synthetic binary classification (two models, probabilities) and regression, 1,000,000
 //! examples by default; 2,000 resamples on every core. Prints the wall time of each metric
 //! family, on every example (the full bootstrap) and as `check` runs it (the per-example
-//! metrics on a rescaled 20,000-example subsample).
+//! metrics on a rescaled 10,000-example subsample).
 
 use std::time::Instant;
 

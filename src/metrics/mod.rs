@@ -9,7 +9,7 @@ pub mod classification;
 pub mod latency;
 pub mod latency_ratio;
 pub mod probabilities;
-mod ranking;
+pub(crate) mod ranking;
 pub mod regression;
 
 pub use catalogue::{Direction, MetricId};
