@@ -1096,7 +1096,8 @@ mod tests {
             .flat_map(|i| std::iter::repeat_n((scores[i], truth[i] == 1), usize::from(weights[i])))
             .collect();
         let (column, positive): (Vec<f64>, Vec<bool>) = expanded.into_iter().unzip();
-        let expected = crate::metrics::ranking::auc(&column, positive.into_iter()).unwrap();
+        let expected =
+            crate::metrics::ranking::auc(column.into_iter(), positive.into_iter()).unwrap();
         let got = weighted_auc(&ranking, &weights).unwrap();
         assert!((got - expected).abs() < 1e-12, "{got} vs {expected}");
     }

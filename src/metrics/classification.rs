@@ -192,12 +192,8 @@ pub fn roc_auc(truth: &[u32], support: &[u64], scores: &ClassScores) -> Option<f
     let aucs: Vec<f64> = classes
         .iter()
         .filter_map(|&(c, col)| {
-            let column: Vec<f64> = scores
-                .values
-                .chunks_exact(scores.width)
-                .map(|row| row[col])
-                .collect();
-            ranking::auc(&column, truth.iter().map(|&t| t as usize == c))
+            let column = scores.values.chunks_exact(scores.width).map(|row| row[col]);
+            ranking::auc(column, truth.iter().map(|&t| t as usize == c))
         })
         .collect();
     (!aucs.is_empty()).then(|| mean(aucs.into_iter()))
