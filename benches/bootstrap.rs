@@ -6,7 +6,7 @@
 //! Synthetic binary classification (two models, probabilities) and regression, 1,000,000
 //! examples by default; 2,000 resamples on every core. Prints the wall time of each metric
 //! family, on every example (the full bootstrap) and as `check` runs it (the per-example
-//! metrics on a rescaled 20,000-example subsample).
+//! metrics on a rescaled 10,000-example subsample).
 
 use std::time::Instant;
 
@@ -34,14 +34,14 @@ fn main() {
             let p_true = (skill + (uniform() - 0.5) * 0.6).clamp(0.01, 0.99);
             let p1 = if t == 1 { p_true } else { 1.0 - p_true };
             predicted.push(u32::from(p1 > 0.5));
-            probabilities.extend([(1.0 - p1) as f32, p1 as f32]);
+            probabilities.extend([1.0 - p1, p1]);
         }
         (predicted, probabilities)
     };
     let (candidate, baseline) = (model(0.82), model(0.8));
     let columns = [Some(0), Some(1)];
     fn side<'a>(
-        (predicted, probabilities): &'a (Vec<u32>, Vec<f32>),
+        (predicted, probabilities): &'a (Vec<u32>, Vec<f64>),
         columns: &'a [Option<usize>],
     ) -> ClassifierExamples<'a> {
         ClassifierExamples {

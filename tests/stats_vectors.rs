@@ -57,16 +57,13 @@ fn bootstrap_resamples_and_intervals_match_sklearn_on_row_copies() {
                         .iter()
                         .map(|&p| p as u32)
                         .collect();
-                    let probabilities: Vec<f32> = floats(&case[key]["probabilities"])
-                        .iter()
-                        .map(|&p| p as f32)
-                        .collect();
+                    let probabilities: Vec<f64> = floats(&case[key]["probabilities"]);
                     (predicted, probabilities)
                 };
                 let (candidate, baseline) = (side("candidate"), side("baseline"));
                 let columns: Vec<Option<usize>> = (0..classes).map(Some).collect();
                 fn model<'a>(
-                    (predicted, probabilities): &'a (Vec<u32>, Vec<f32>),
+                    (predicted, probabilities): &'a (Vec<u32>, Vec<f64>),
                     classes: usize,
                     columns: &'a [Option<usize>],
                 ) -> ClassifierExamples<'a> {

@@ -12,6 +12,7 @@ mod doctor;
 mod gate_plan;
 mod inspect;
 mod latency;
+mod model_outputs;
 mod suite;
 
 use std::path::{Path, PathBuf};

@@ -7,6 +7,7 @@ use std::path::Path;
 use super::baseline::{BaselineModel, BaselineSource};
 use super::data_change::{NewDataRun, evaluate_on_base_data};
 use super::latency;
+use super::model_outputs::{identity_with, load, probability_view, score_notes};
 use crate::compare::bootstrap::{self, BootstrapSettings, ClassifierExamples, Examples};
 use crate::compare::significance::{self, SuiteStatistics};
 use crate::compare::{self, Verdict, flips};
@@ -15,12 +16,16 @@ use crate::data::Targets;
 use crate::error::{Error, Result};
 use crate::eval::{self, ModelOutcome, ModelRunner, Predictions};
 use crate::metrics::classification::{self, ClassScores, ClassifierOutput};
+use crate::metrics::probabilities::{self, Prepared};
 use crate::metrics::{MetricId, MetricValues, agreement, regression};
-use crate::model::{ModelBytes, ModelError, ModelSummary, Signature, bind};
+use crate::model::{
+    ModelBytes, ModelError, ModelSummary, OutputsUsed, Signature, bind, decide_scores,
+    original_signature,
+};
 use crate::report::{
     ClassReport, DataSummary, ErrorLocation, PairedSummary, SuiteReport, TimingSummary,
 };
-use crate::runtime::{ExecutionProvider, Runtime, build_session};
+use crate::runtime::{ExecutionProvider, Runtime};
 
 /// What the run decided for one suite beyond its config.
 pub struct SuitePlan<'a> {
@@ -159,7 +164,9 @@ fn evaluate(
     let schema = data_source.schema().clone();
 
     let mut runners = Vec::new();
+    // The sessions' signatures (ZipMaps read as tensors), for binding; and the files' own.
     let mut signatures = Vec::new();
+    let mut file_signatures = Vec::new();
     let load_span = tracing::info_span!("load models").entered();
     for (role, model) in [
         ("candidate", Some(&candidate)),
@@ -167,7 +174,7 @@ fn evaluate(
     ] {
         let Some(model) = model else { continue };
         let label = format!("{role} {}", model.identity.path);
-        let (session, used, notes) = build_session(
+        let (session, session_model, used, notes) = load(
             runtime,
             &model.bytes,
             &label,
@@ -183,6 +190,7 @@ fn evaluate(
         }
         let signature = Signature::from_session(&session);
         let bound = bind(&signature, &schema, suite.task, &suite.io, &label);
+        file_signatures.push(original_signature(&signature, &session_model.zipmaps));
         signatures.push(signature);
         let binding = match bound {
             Ok(binding) => {
@@ -204,11 +212,31 @@ fn evaluate(
             }
             Err(e) => return Err(e.into()),
         };
+        let score_reading =
+            decide_scores(&binding.output, &session_model.evidence, suite.io.scores);
+        // A ZipMap read as its tensor: the columns are its class labels, in order.
+        let zipmap = score_reading
+            .as_ref()
+            .and_then(|r| session_model.zipmaps.iter().find(|z| z.output == r.output));
+        let outputs = OutputsUsed::of(&binding.output, score_reading.clone(), zipmap.is_some());
+        match role {
+            "candidate" => report.candidate = Some(identity_with(&candidate, outputs)),
+            _ => report.baseline = Some(identity_with(model, outputs)),
+        }
+        let classes = suite.io.classes.clone().or_else(|| {
+            zipmap.map(|z| {
+                z.labels
+                    .iter()
+                    .map(|l| crate::data::canonical_label(l))
+                    .collect()
+            })
+        });
         runners.push(ModelRunner {
             role,
             session,
             binding,
-            classes: suite.io.classes.clone(),
+            classes,
+            score_reading,
         });
     }
     let all: Vec<&Signature> = signatures.iter().collect();
@@ -219,7 +247,10 @@ fn evaluate(
         }
         .into());
     }
-    if let [candidate_signature, baseline_signature] = signatures.as_slice() {
+    if same_model && let (Some(c), Some(b)) = (&report.candidate, &mut report.baseline) {
+        b.outputs = c.outputs.clone();
+    }
+    if let [candidate_signature, baseline_signature] = file_signatures.as_slice() {
         report.signature_diff = Signature::diff(baseline_signature, candidate_signature);
     }
     if report.baseline_missing.is_some() {
@@ -432,49 +463,63 @@ pub(super) fn classify(
             v
         })
         .collect();
-    let aligned = eval::align_classification(
+    let mut aligned = eval::align_classification(
         truth,
         truth_classes,
         outcomes.into_iter().map(|o| o.predictions).collect(),
     );
-    let mut computed: Vec<classification::ClassificationMetrics> = aligned
+    let metrics_span = tracing::info_span!("metrics").entered();
+    // Each model's scores as probabilities, once, read as the model says they are: the
+    // metrics and the statistics see the same ones.
+    let prepared: Vec<Option<Prepared>> = aligned
+        .models
+        .iter_mut()
+        .map(|m| {
+            m.scores
+                .as_mut()
+                .map(|s| probabilities::prepare(&mut s.values, s.width, s.reading.meaning))
+        })
+        .collect();
+    let views: Vec<Option<ClassScores>> = aligned
         .models
         .iter()
-        .map(|m| {
-            let scores = m.scores.as_ref().map(|s| ClassScores {
-                values: &s.values,
-                width: s.width,
-                column_of_class: &m.column_of_class,
-            });
+        .zip(&prepared)
+        .map(|(m, p)| probability_view(m, p.as_ref()))
+        .collect();
+    let with_views: Vec<_> = aligned.models.iter().zip(&views).collect();
+    // One thread per model: each sorts its scores for roc_auc (1M rows: ~70 ms each).
+    let mut computed: Vec<classification::ClassificationMetrics> =
+        per_model_in_parallel(&with_views, |(m, view)| {
             classification::evaluate(
                 &aligned.truth,
                 &aligned.classes,
                 &ClassifierOutput {
                     predicted: &m.predicted,
-                    scores,
+                    probabilities: **view,
                 },
             )
-        })
-        .collect();
-    for (role, model) in ["candidate", "baseline"].iter().zip(&aligned.models) {
+        });
+    for ((role, model), prepared) in ["candidate", "baseline"]
+        .iter()
+        .zip(&aligned.models)
+        .zip(&prepared)
+    {
         report
             .notes
             .extend(model.notes.iter().map(|n| format!("{role}: {n}")));
-    }
-    if let Some(m) = computed.first() {
-        report
-            .notes
-            .extend(m.notes.iter().map(|n| format!("candidate: {n}")));
+        report.notes.extend(
+            score_notes(model, prepared.as_ref())
+                .into_iter()
+                .map(|n| format!("{role}: {n}")),
+        );
     }
     if baseline_is_candidate {
         computed.push(computed[0].clone());
         latency_values.push(latency_values[0].clone());
     }
-    let baseline_pred = if baseline_is_candidate {
-        aligned.models.first()
-    } else {
-        aligned.models.get(1)
-    };
+    // The same model evaluated once is its own baseline.
+    let baseline_index = if baseline_is_candidate { 0 } else { 1 };
+    let baseline_pred = aligned.models.get(baseline_index);
     if let Some(b) = baseline_pred {
         let c = &aligned.models[0];
         let (mut improved, mut worsened, mut changed) = (0u64, 0u64, 0u64);
@@ -491,38 +536,21 @@ pub(super) fn classify(
             &b.predicted,
         ));
     }
+    drop(metrics_span);
     if statistics.needed {
-        // Probabilities as the metrics saw them (softmaxed raw scores), kept alive here.
-        let models: Vec<_> = aligned.models[..1].iter().chain(baseline_pred).collect();
-        let softmaxed: Vec<Option<Vec<f32>>> = models
-            .iter()
-            .map(|m| {
-                m.scores.as_ref().and_then(|s| {
-                    classification::probabilities_of(&ClassScores {
-                        values: &s.values,
-                        width: s.width,
-                        column_of_class: &m.column_of_class,
-                    })
-                })
-            })
-            .collect();
+        let indices = std::iter::once(0).chain(baseline_pred.map(|_| baseline_index));
         let examples = Examples::Classification {
             truth: &aligned.truth,
             classes: aligned.classes.len(),
-            models: models
-                .iter()
-                .zip(&softmaxed)
-                .map(|(m, soft)| ClassifierExamples {
-                    predicted: &m.predicted,
-                    probabilities: m.scores.as_ref().map(|s| ClassScores {
-                        values: soft.as_deref().unwrap_or(&s.values),
-                        width: s.width,
-                        column_of_class: &m.column_of_class,
-                    }),
+            models: indices
+                .map(|i| ClassifierExamples {
+                    predicted: &aligned.models[i].predicted,
+                    probabilities: views[i],
                 })
                 .collect(),
         };
-        statistics.run(&examples, aligned.truth.len(), report);
+        let computed: Vec<&MetricValues> = computed.iter().map(|m| &m.values).collect();
+        statistics.run(&examples, &computed, aligned.truth.len(), report);
     }
     if let Some(out) = predictions {
         let name = |i: u32| aligned.classes[i as usize].clone();
@@ -620,7 +648,10 @@ pub(super) fn regress(
             truth,
             models: std::iter::once(c.as_slice()).chain(b.as_deref()).collect(),
         };
-        statistics.run(&examples, truth.len(), report);
+        let computed: Vec<&MetricValues> = std::iter::once(&candidate_values)
+            .chain(&baseline_values)
+            .collect();
+        statistics.run(&examples, &computed, truth.len(), report);
     }
     if let Some(out) = predictions {
         for (row, &y) in truth.iter().enumerate() {
@@ -649,6 +680,21 @@ pub(super) fn regress(
         }
         (_, baseline_values) => (candidate_values, baseline_values),
     }
+}
+
+/// `f` of each model, each on a thread of its own; a panic in one is raised here.
+fn per_model_in_parallel<M: Sync, T: Send>(models: &[M], f: impl Fn(&M) -> T + Sync) -> Vec<T> {
+    std::thread::scope(|scope| {
+        let f = &f;
+        let running: Vec<_> = models.iter().map(|m| scope.spawn(move || f(m))).collect();
+        running
+            .into_iter()
+            .map(|t| {
+                t.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 fn score_view(m: &eval::AlignedModel) -> Option<ClassScores<'_>> {
@@ -687,8 +733,20 @@ impl StatisticsRequest {
         }
     }
 
-    fn run(&mut self, examples: &Examples, rows: usize, report: &mut SuiteReport) {
-        let resampled = bootstrap::resample(examples, &self.wanted, &self.settings);
+    /// `computed`: each model's metrics on the whole set, candidate first; the bootstrap
+    /// centres its intervals on them rather than computing them again.
+    fn run(
+        &mut self,
+        examples: &Examples,
+        computed: &[&MetricValues],
+        rows: usize,
+        report: &mut SuiteReport,
+    ) {
+        let _span = tracing::info_span!("statistics").entered();
+        let resampled =
+            bootstrap::resample_around(examples, &self.wanted, &self.settings, &|metric, model| {
+                computed.get(model).and_then(|values| values.get(metric))
+            });
         let subsampled: Vec<&str> = resampled
             .iter()
             .filter(|r| r.subsample.is_some())

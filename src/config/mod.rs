@@ -264,6 +264,8 @@ pub struct IoConfig {
     /// input) it takes, when the names differ.
     #[serde(default)]
     pub inputs: std::collections::BTreeMap<String, InputColumns>,
+    /// What the score output holds, when its graph does not say (see `model::score_meaning`).
+    pub scores: Option<ScoreMeaning>,
 }
 
 /// The data column(s) one model input takes: `"x 1"` or `["a", "b"]`.
@@ -298,6 +300,25 @@ impl<'de> Deserialize<'de> for InputColumns {
             }
         }
         d.deserialize_any(Columns)
+    }
+}
+
+/// `io.scores`: whether a classifier's score output holds probabilities or raw scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScoreMeaning {
+    /// Per-class probabilities: used as they are (clipped to [0, 1]).
+    Probabilities,
+    /// Raw scores (logits, decision values): softmax turns them into probabilities.
+    Logits,
+}
+
+impl std::fmt::Display for ScoreMeaning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ScoreMeaning::Probabilities => "probabilities",
+            ScoreMeaning::Logits => "logits",
+        })
     }
 }
 

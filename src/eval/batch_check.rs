@@ -116,7 +116,11 @@ pub fn check(
 
 fn predict(runner: &mut ModelRunner, sample: &Sample, batch: usize) -> Option<Predictions> {
     let rows = sample.rows;
-    let mut sink = PredictionSink::new(&runner.binding.output, runner.classes.clone());
+    let mut sink = PredictionSink::new(
+        &runner.binding.output,
+        runner.classes.clone(),
+        runner.score_reading.clone(),
+    );
     let mut start = 0;
     while start < rows {
         let n = batch.min(rows - start);
@@ -167,8 +171,7 @@ fn compare(a: &Predictions, b: &Predictions) -> Option<(usize, f64)> {
                 .count();
             let diff = match (sa, sb) {
                 (Some(x), Some(y)) if x.width == y.width && x.columns == y.columns => {
-                    let widen = |v: &[f32]| v.iter().map(|&f| f64::from(f)).collect::<Vec<_>>();
-                    max_diff(&widen(&x.values), &widen(&y.values))
+                    max_diff(&x.values, &y.values)
                 }
                 _ => 0.0,
             };

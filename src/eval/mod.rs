@@ -23,7 +23,7 @@ pub use timing::{TimingLog, TimingPlan};
 
 use crate::data::{DataError, DataSource, FeedValues, Targets};
 use crate::metrics::LatencyRecorder;
-use crate::model::{Binding, OutputBinding};
+use crate::model::{Binding, OutputBinding, ScoreReading};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
@@ -59,8 +59,11 @@ pub struct ModelRunner {
     pub role: &'static str,
     pub session: Session,
     pub binding: Binding,
-    /// Class labels in score-column order, from `io.classes`.
+    /// Class labels in score-column order: `io.classes`, else the labels of a ZipMap that the
+    /// session reads as a tensor.
     pub classes: Option<Vec<String>>,
+    /// How the bound score output is read, decided from the model (`model::decide_scores`).
+    pub score_reading: Option<ScoreReading>,
 }
 
 /// What a model produced over the whole dataset.
@@ -110,7 +113,13 @@ pub fn evaluate(
     let mut reader = source.read(&read_plan)?;
     let mut sinks: Vec<outputs::PredictionSink> = runners
         .iter()
-        .map(|r| outputs::PredictionSink::new(&r.binding.output, r.classes.clone()))
+        .map(|r| {
+            outputs::PredictionSink::new(
+                &r.binding.output,
+                r.classes.clone(),
+                r.score_reading.clone(),
+            )
+        })
         .collect();
     let mut latencies: Vec<LatencyRecorder> =
         runners.iter().map(|_| LatencyRecorder::default()).collect();

@@ -6,7 +6,7 @@ use ort::session::SessionOutputs;
 use ort::value::{DynMapValueType, DynValue};
 
 use crate::data::LabelInterner;
-use crate::model::{LabelKind, OutputBinding, ScoreKind};
+use crate::model::{LabelKind, OutputBinding, ScoreKind, ScoreReading};
 
 /// A model's per-example predictions over the whole dataset.
 #[derive(Debug, Clone)]
@@ -20,15 +20,19 @@ pub enum Predictions {
     Values(Vec<f64>),
 }
 
-/// Row-major `[rows, width]` probabilities or scores.
+/// Row-major `[rows, width]` probabilities or scores, as the model gave them, in f64: the
+/// metrics must not round distinct scores together (softmax of a confident float32 logit is
+/// 1.0 in float32, not in f64).
 #[derive(Debug, Clone)]
 pub struct Scores {
-    pub values: Vec<f32>,
+    pub values: Vec<f64>,
     pub width: usize,
-    /// The class of each column when the model says so (ZipMap keys, `io.classes`, or
+    /// The class of each column when the model says so (ZipMap labels, `io.classes`, or
     /// column numbers for a bare score tensor); `None` for a probability tensor beside a
     /// label output, resolved later from the labels seen.
     pub columns: Option<Vec<String>>,
+    /// Probabilities or raw scores, decided from the model before it ran.
+    pub reading: ScoreReading,
 }
 
 pub(super) struct PredictionSink {
@@ -36,10 +40,11 @@ pub(super) struct PredictionSink {
     scores: Option<(String, ScoreKind)>,
     regression_output: Option<String>,
     classes: Option<Vec<String>>,
+    reading: Option<ScoreReading>,
     labels: LabelInterner,
     int_labels: HashMap<i64, u32>,
     predicted: Vec<u32>,
-    score_values: Vec<f32>,
+    score_values: Vec<f64>,
     width: Option<usize>,
     columns: Option<Vec<String>>,
     /// ZipMap keys as the model spells them, in column order.
@@ -49,7 +54,12 @@ pub(super) struct PredictionSink {
 }
 
 impl PredictionSink {
-    pub fn new(binding: &OutputBinding, classes: Option<Vec<String>>) -> Self {
+    /// `reading` is how the bound score output is to be read (see `model::decide_scores`).
+    pub fn new(
+        binding: &OutputBinding,
+        classes: Option<Vec<String>>,
+        reading: Option<ScoreReading>,
+    ) -> Self {
         let (label, scores, regression_output) = match binding {
             OutputBinding::Classifier { label, scores } => (label.clone(), scores.clone(), None),
             OutputBinding::Regressor { name } => (None, None, Some(name.clone())),
@@ -59,6 +69,7 @@ impl PredictionSink {
             scores,
             regression_output,
             classes,
+            reading,
             labels: LabelInterner::default(),
             int_labels: HashMap::new(),
             predicted: Vec::new(),
@@ -212,25 +223,30 @@ impl PredictionSink {
         name: &str,
         rows: usize,
     ) -> Result<usize, String> {
-        let (shape, data): (Vec<i64>, Vec<f32>) = match value.try_extract_tensor::<f32>() {
-            Ok((shape, data)) => (shape.to_vec(), data.to_vec()),
+        let width = |shape: &[i64]| match shape {
+            [r, c] if *r as usize == rows => Ok(*c as usize),
+            _ => Err(format!(
+                "output `{name}` has shape {shape:?}; expected [{rows}, classes]"
+            )),
+        };
+        // Widened to f64 as they are copied: no second pass, no f32 copy kept.
+        let width = match value.try_extract_tensor::<f32>() {
+            Ok((shape, data)) => {
+                let width = width(shape)?;
+                self.set_width(width, name)?;
+                self.score_values.extend(data.iter().map(|&v| f64::from(v)));
+                width
+            }
             Err(_) => {
                 let (shape, data) = value
                     .try_extract_tensor::<f64>()
                     .map_err(|e| format!("output `{name}`: {e}"))?;
-                (shape.to_vec(), data.iter().map(|&v| v as f32).collect())
+                let width = width(shape)?;
+                self.set_width(width, name)?;
+                self.score_values.extend_from_slice(data);
+                width
             }
         };
-        let width = match shape.as_slice() {
-            [r, c] if *r as usize == rows => *c as usize,
-            _ => {
-                return Err(format!(
-                    "output `{name}` has shape {shape:?}; expected [{rows}, classes]"
-                ));
-            }
-        };
-        self.set_width(width, name)?;
-        self.score_values.extend_from_slice(&data);
         Ok(width)
     }
 
@@ -283,7 +299,7 @@ impl PredictionSink {
                         .position(|k| k == key)
                         .ok_or_else(|| format!("output `{name}`: unexpected class `{key}`"))?
                 };
-                self.score_values[start + col] = *v;
+                self.score_values[start + col] = f64::from(*v);
             }
         }
         Ok(self.width.unwrap_or(0))
@@ -303,10 +319,11 @@ impl PredictionSink {
         if self.regression_output.is_some() {
             return Ok(Predictions::Values(self.values));
         }
-        let scores = self.width.map(|width| Scores {
+        let scores = self.width.zip(self.reading).map(|(width, reading)| Scores {
             values: self.score_values,
             width,
             columns: self.columns,
+            reading,
         });
         Ok(Predictions::Classes {
             predicted: self.predicted,

@@ -130,6 +130,12 @@ mod tests {
                 values: vec![0.9, 0.1, 0.2, 0.8, 0.2, 0.8],
                 width: 2,
                 columns: None,
+                reading: crate::model::ScoreReading {
+                    output: "probabilities".into(),
+                    meaning: crate::config::ScoreMeaning::Probabilities,
+                    basis: "a test".into(),
+                    guessed: false,
+                },
             }),
         };
         drop_padding(&mut classes, 2);

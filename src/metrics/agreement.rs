@@ -35,9 +35,7 @@ pub fn classification(
             .collect();
         let diffs = (0..rows).flat_map(|row| {
             pairs.iter().map(move |&(a, b)| {
-                (f64::from(cs.values[row * cs.width + a])
-                    - f64::from(bs.values[row * bs.width + b]))
-                .abs()
+                (cs.values[row * cs.width + a] - bs.values[row * bs.width + b]).abs()
             })
         });
         write_differences(&mut c, diffs);
@@ -87,8 +85,8 @@ mod tests {
     #[test]
     fn agreement_and_score_differences_match_by_class_not_by_column() {
         // Two rows, classes [a, b]; the baseline's columns are swapped.
-        let c_scores = [0.9f32, 0.1, 0.4, 0.6];
-        let b_scores = [0.2f32, 0.8, 0.5, 0.5];
+        let c_scores = [0.9, 0.1, 0.4, 0.6];
+        let b_scores = [0.2, 0.8, 0.5, 0.5];
         let c = ClassScores {
             values: &c_scores,
             width: 2,

@@ -10,12 +10,14 @@ use super::{MetricId, MetricValues, ranking};
 pub struct ClassifierOutput<'a> {
     /// Predicted class index per example.
     pub predicted: &'a [u32],
-    pub scores: Option<ClassScores<'a>>,
+    /// Probabilities (raw scores already softmaxed: see [`super::probabilities`]).
+    pub probabilities: Option<ClassScores<'a>>,
 }
 
-/// A row-major `[N, width]` matrix of probabilities (or raw scores) per class.
+/// A row-major `[N, width]` matrix of probabilities (or raw scores) per class, in f64.
+#[derive(Clone, Copy)]
 pub struct ClassScores<'a> {
-    pub values: &'a [f32],
+    pub values: &'a [f64],
     pub width: usize,
     /// For each class index, the column holding its score, if the model has one.
     pub column_of_class: &'a [Option<usize>],
@@ -39,7 +41,6 @@ pub struct ClassificationMetrics {
     pub per_class: Vec<ClassStats>,
     /// Rows: true class, columns: predicted class, in the order of the suite's classes.
     pub confusion: Vec<Vec<u64>>,
-    pub notes: Vec<String>,
 }
 
 /// Computes every classification metric for one model.
@@ -79,24 +80,14 @@ pub fn evaluate(
         values.set(id, Some(value));
     }
 
-    let mut notes = Vec::new();
-    match &output.scores {
-        Some(scores) => {
-            let softmaxed = probabilities_of(scores);
-            if softmaxed.is_some() {
-                notes.push("the score output is not a probability distribution; log_loss and roc_auc use its softmax".to_owned());
-            }
-            let probabilities = ClassScores {
-                values: softmaxed.as_deref().unwrap_or(scores.values),
-                width: scores.width,
-                column_of_class: scores.column_of_class,
-            };
-            let losses = example_log_losses(truth, &probabilities);
+    match &output.probabilities {
+        Some(probabilities) => {
+            let losses = example_log_losses(truth, probabilities);
             values.set(
                 MetricId::LogLoss,
                 Some(losses.iter().sum::<f64>() / truth.len().max(1) as f64),
             );
-            values.set(MetricId::RocAuc, roc_auc(truth, &support, &probabilities));
+            values.set(MetricId::RocAuc, roc_auc(truth, &support, probabilities));
         }
         None => {
             values.set(MetricId::LogLoss, None);
@@ -107,23 +98,7 @@ pub fn evaluate(
         values,
         per_class,
         confusion,
-        notes,
     }
-}
-
-/// Raw scores (logits) are turned into probabilities first, for log_loss and roc_auc alike: a
-/// column of logits ranks rows differently from the probabilities they stand for. `None` when
-/// the scores already are probabilities.
-pub fn probabilities_of(scores: &ClassScores) -> Option<Vec<f32>> {
-    let is_distribution = |row: &[f32]| {
-        let sum: f64 = row.iter().map(|&v| f64::from(v)).sum();
-        row.iter().all(|&v| (0.0..=1.0).contains(&v)) && (sum - 1.0).abs() < 1e-3
-    };
-    (!scores
-        .values
-        .chunks_exact(scores.width)
-        .all(is_distribution))
-    .then(|| softmax_rows(scores.values, scores.width))
 }
 
 /// `-ln p(true class)` of each example, with `p` clipped to `[eps, 1 - eps]` like sklearn (no
@@ -133,8 +108,7 @@ pub fn example_log_losses(truth: &[u32], probabilities: &ClassScores) -> Vec<f64
     let rows = probabilities.values.chunks_exact(probabilities.width);
     rows.zip(truth)
         .map(|(row, &t)| {
-            let p =
-                probabilities.column_of_class[t as usize].map_or(0.0, |col| f64::from(row[col]));
+            let p = probabilities.column_of_class[t as usize].map_or(0.0, |col| row[col]);
             -p.clamp(eps, 1.0 - eps).ln()
         })
         .collect()
@@ -191,22 +165,6 @@ fn ratio_f(num: f64, den: f64) -> f64 {
     if den == 0.0 { 0.0 } else { num / den }
 }
 
-/// Softmax of each row, computed in f64 for stability.
-fn softmax_rows(values: &[f32], width: usize) -> Vec<f32> {
-    let mut out = Vec::with_capacity(values.len());
-    for row in values.chunks_exact(width) {
-        let max = row
-            .iter()
-            .fold(f64::NEG_INFINITY, |m, &v| m.max(f64::from(v)));
-        let denom: f64 = row.iter().map(|&v| (f64::from(v) - max).exp()).sum();
-        out.extend(
-            row.iter()
-                .map(|&v| ((f64::from(v) - max).exp() / denom) as f32),
-        );
-    }
-    out
-}
-
 /// The classes roc_auc averages over, each with its score column. Binary: the greater class
 /// of the two in the truth. Several: one-vs-rest over the classes in the truth that have a
 /// score column. `None` when there is nothing to rank.
@@ -229,17 +187,13 @@ pub fn auc_classes(
 }
 
 /// Binary: AUC of the greater class's score. Several classes: one-vs-rest, macro average.
-fn roc_auc(truth: &[u32], support: &[u64], scores: &ClassScores) -> Option<f64> {
+pub fn roc_auc(truth: &[u32], support: &[u64], scores: &ClassScores) -> Option<f64> {
     let classes = auc_classes(support, scores.column_of_class)?;
     let aucs: Vec<f64> = classes
         .iter()
         .filter_map(|&(c, col)| {
-            let column: Vec<f32> = scores
-                .values
-                .chunks_exact(scores.width)
-                .map(|row| row[col])
-                .collect();
-            ranking::auc(&column, truth.iter().map(|&t| t as usize == c))
+            let column = scores.values.chunks_exact(scores.width).map(|row| row[col]);
+            ranking::auc(column, truth.iter().map(|&t| t as usize == c))
         })
         .collect();
     (!aucs.is_empty()).then(|| mean(aucs.into_iter()))
@@ -277,7 +231,7 @@ mod tests {
             &classes(3),
             &ClassifierOutput {
                 predicted: &predicted,
-                scores: None,
+                probabilities: None,
             },
         );
         let v = |id| m.values.get(id).unwrap();
@@ -304,12 +258,50 @@ mod tests {
             &classes(3),
             &ClassifierOutput {
                 predicted: &predicted,
-                scores: None,
+                probabilities: None,
             },
         );
         // sklearn: recall_macro = (0.5 + 1 + 0) / 3, balanced_accuracy = (0.5 + 1) / 2
         assert!((m.values.get(MetricId::RecallMacro).unwrap() - 0.5).abs() < 1e-12);
         assert!((m.values.get(MetricId::BalancedAccuracy).unwrap() - 0.75).abs() < 1e-12);
+    }
+
+    /// Confident logits (margins 20 to 30): float32's softmax rounds them all to 1.0 and
+    /// ties them, f64's keeps their order (issue 8, finding 4).
+    #[test]
+    fn auc_of_saturating_logits_is_computed_on_an_f64_softmax() {
+        let truth = [1, 1, 0, 0];
+        let logits = [0.0, 25.0, 0.0, 30.0, 0.0, 20.0, 0.0, 1.0];
+        let probabilities = super::super::probabilities::softmax_rows(&logits, 2);
+        let cols = [Some(0), Some(1)];
+        let auc = |values: &[f64]| {
+            evaluate(
+                &truth,
+                &classes(2),
+                &ClassifierOutput {
+                    predicted: &[1, 1, 1, 1],
+                    probabilities: Some(ClassScores {
+                        values,
+                        width: 2,
+                        column_of_class: &cols,
+                    }),
+                },
+            )
+            .values
+            .get(MetricId::RocAuc)
+            .unwrap()
+        };
+        assert_eq!(auc(&probabilities), 1.0);
+        // The float32 path this replaced: 25, 30 and 20 all become 1.0.
+        let f32_path: Vec<f64> = logits
+            .chunks_exact(2)
+            .flat_map(|row| {
+                let (a, b) = (row[0] as f32, row[1] as f32);
+                let p1 = 1.0 / (1.0 + (a - b).exp());
+                [f64::from(1.0 - p1), f64::from(p1)]
+            })
+            .collect();
+        assert_eq!(auc(&f32_path), 0.75);
     }
 
     #[test]
@@ -330,7 +322,7 @@ mod tests {
             &classes(2),
             &ClassifierOutput {
                 predicted: &predicted,
-                scores: Some(scores),
+                probabilities: Some(scores),
             },
         );
         let expected = -(0.9f64.ln() + 0.8f64.ln() + 0.4f64.ln() + 0.3f64.ln()) / 4.0;

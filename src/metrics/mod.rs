@@ -8,7 +8,8 @@ mod catalogue;
 pub mod classification;
 pub mod latency;
 pub mod latency_ratio;
-mod ranking;
+pub mod probabilities;
+pub(crate) mod ranking;
 pub mod regression;
 
 pub use catalogue::{Direction, MetricId};

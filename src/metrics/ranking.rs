@@ -2,40 +2,73 @@
 
 /// AUC of `scores` for the examples where `is_positive` is true; `None` unless there is at
 /// least one positive and one negative.
-pub fn auc(scores: &[f32], is_positive: impl Iterator<Item = bool>) -> Option<f64> {
-    let mut pairs: Vec<(f32, bool)> = scores.iter().copied().zip(is_positive).collect();
-    pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-    let positives = pairs.iter().filter(|p| p.1).count() as f64;
-    let negatives = pairs.len() as f64 - positives;
-    if positives == 0.0 || negatives == 0.0 {
+///
+/// Positives and negatives are sorted apart (8 bytes a row, not a 16-byte (score, flag)
+/// pair beside a copy of the column: at 1M rows and two models in parallel that was 48 MB),
+/// then merged: each positive counts the negatives below it and half of those tied with it.
+pub fn auc(
+    scores: impl Iterator<Item = f64>,
+    is_positive: impl Iterator<Item = bool>,
+) -> Option<f64> {
+    let (mut positives, mut negatives) = (Vec::new(), Vec::new());
+    for (score, positive) in scores.zip(is_positive) {
+        if positive {
+            positives.push(score);
+        } else {
+            negatives.push(score);
+        }
+    }
+    if positives.is_empty() || negatives.is_empty() {
         return None;
     }
-    // Mann-Whitney U with average ranks for ties equals the trapezoidal ROC area.
-    let mut positive_rank_sum = 0.0;
-    let mut start = 0;
-    while start < pairs.len() {
-        let mut end = start;
-        while end < pairs.len() && pairs[end].0 == pairs[start].0 {
+    positives.sort_unstable_by(f64::total_cmp);
+    negatives.sort_unstable_by(f64::total_cmp);
+    // Twice the Mann–Whitney U in whole counts: exact at any size. `<` and `==` rather than
+    // the sort's total order, so -0.0 ties with 0.0 as it does for sklearn.
+    let (mut twice_u, mut below, mut start) = (0u128, 0usize, 0usize);
+    while start < positives.len() {
+        let value = positives[start];
+        let mut end = start + 1;
+        while end < positives.len() && positives[end] == value {
             end += 1;
         }
-        let average_rank = (start + end + 1) as f64 / 2.0; // ranks are 1-based
-        let tied_positives = pairs[start..end].iter().filter(|p| p.1).count() as f64;
-        positive_rank_sum += average_rank * tied_positives;
+        while below < negatives.len() && negatives[below] < value {
+            below += 1;
+        }
+        let mut tied = 0;
+        while below + tied < negatives.len() && negatives[below + tied] == value {
+            tied += 1;
+        }
+        twice_u += (end - start) as u128 * (2 * below + tied) as u128;
         start = end;
     }
-    Some((positive_rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives))
+    Some(twice_u as f64 / (2.0 * positives.len() as f64 * negatives.len() as f64))
 }
 
 #[cfg(test)]
 mod tests {
     use super::auc;
 
+    fn of(scores: &[f64], labels: &[bool]) -> Option<f64> {
+        auc(scores.iter().copied(), labels.iter().copied())
+    }
+
     #[test]
     fn perfect_inverse_and_tied() {
         let labels = [false, false, true, true];
-        assert_eq!(auc(&[0.1, 0.2, 0.8, 0.9], labels.into_iter()), Some(1.0));
-        assert_eq!(auc(&[0.9, 0.8, 0.2, 0.1], labels.into_iter()), Some(0.0));
-        assert_eq!(auc(&[0.5; 4], labels.into_iter()), Some(0.5));
-        assert_eq!(auc(&[0.5; 2], [true, true].into_iter()), None);
+        assert_eq!(of(&[0.1, 0.2, 0.8, 0.9], &labels), Some(1.0));
+        assert_eq!(of(&[0.9, 0.8, 0.2, 0.1], &labels), Some(0.0));
+        assert_eq!(of(&[0.5; 4], &labels), Some(0.5));
+        assert_eq!(of(&[0.5; 2], &[true, true]), None);
+        assert_eq!(of(&[-0.0, 0.0], &[true, false]), Some(0.5));
+    }
+
+    /// sklearn: roc_auc_score([1, 0, 1, 1, 0, 0, 1, 0], [.3, .3, .5, .1, .5, .2, .9, .1])
+    /// = 0.65625 (ties inside and across both classes).
+    #[test]
+    fn ties_count_half_like_sklearn() {
+        let labels = [true, false, true, true, false, false, true, false];
+        let scores = [0.3, 0.3, 0.5, 0.1, 0.5, 0.2, 0.9, 0.1];
+        assert_eq!(of(&scores, &labels), Some(0.65625));
     }
 }

@@ -8,7 +8,10 @@ mod input_names;
 mod inspect;
 #[allow(clippy::all, clippy::pedantic, rustdoc::all)]
 mod onnx_proto;
+mod score_meaning;
+mod session_model;
 mod signature;
+mod zipmap;
 
 use std::path::{Path, PathBuf};
 
@@ -20,7 +23,10 @@ pub use compat::{RuntimeLimits, SignatureChange, check_runtime_support, classify
 pub use input_binding::{BoundInput, InputBinding, bind_inputs, unknown_input_mappings};
 pub use input_names::skl2onnx_name;
 pub use inspect::{Dim, InspectError, ModelSummary, Opset, TensorSpec, inspect};
+pub use score_meaning::{GraphEvidence, ScoreReading, decide as decide_scores};
+pub use session_model::SessionModel;
 pub use signature::{ElemType, Port, PortKind, Signature};
+pub use zipmap::{ZipMapTensor, original_signature};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -66,6 +72,45 @@ pub struct ModelIdentity {
     /// What the model is (opsets, signature, parameters), read from its protobuf.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<Box<ModelSummary>>,
+    /// The outputs the evaluation read, and how; set once the model is bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outputs: Option<Box<OutputsUsed>>,
+}
+
+/// Which outputs the metrics come from, and how the scores were read (for the report).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct OutputsUsed {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scores: Option<ScoreReading>,
+    /// The score output is a ZipMap in the file, read as its `[N, C]` tensor.
+    #[serde(default)]
+    pub zipmap_as_tensor: bool,
+    /// Regression: the prediction output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prediction: Option<String>,
+}
+
+impl OutputsUsed {
+    pub fn of(
+        binding: &OutputBinding,
+        scores: Option<ScoreReading>,
+        zipmap_as_tensor: bool,
+    ) -> OutputsUsed {
+        let (label, prediction) = match binding {
+            OutputBinding::Classifier { label, .. } => {
+                (label.as_ref().map(|(name, _)| name.clone()), None)
+            }
+            OutputBinding::Regressor { name } => (None, Some(name.clone())),
+        };
+        OutputsUsed {
+            label,
+            scores,
+            zipmap_as_tensor,
+            prediction,
+        }
+    }
 }
 
 impl ModelBytes {
@@ -109,6 +154,7 @@ impl ModelBytes {
             sha256: hex(&Sha256::digest(&bytes)),
             size_bytes: bytes.len() as u64,
             summary: None,
+            outputs: None,
         };
         Ok(Self {
             identity,
