@@ -263,3 +263,16 @@ fn exclude_leaves_an_id_column_out_of_the_features() {
     let (_, suite_report) = run(dir.path());
     assert_metrics(&suite_report, "fixed_batch1");
 }
+
+#[test]
+fn a_parquet_codec_that_is_not_built_in_is_named() {
+    let dir = suite_dir(
+        &example("iris/models/candidate.onnx"),
+        &typed("data/iris_gzip.parquet"),
+        "species",
+        "",
+    );
+    check_in(dir.path()).code(2).stdout(contains(
+        "d.parquet: not a readable Parquet file: column `sepal_length` is compressed with gzip, which mlops-ci does not read",
+    ));
+}

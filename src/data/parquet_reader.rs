@@ -172,6 +172,16 @@ fn check_row_groups(
         };
         for leaf in (0..group.num_columns()).filter(in_use) {
             let chunk = group.column(leaf);
+            if let Some(codec) = unsupported_codec(chunk.compression()) {
+                return Err(unreadable(
+                    path,
+                    format!(
+                        "column `{}` is compressed with {codec}, which mlops-ci does not read; \
+                         write the file with Snappy (pandas' and pyarrow's default), Zstandard or no compression",
+                        chunk.column_path().string()
+                    ),
+                ));
+            }
             let start = chunk
                 .dictionary_page_offset()
                 .unwrap_or(chunk.data_page_offset());
@@ -207,6 +217,19 @@ fn check_row_groups(
         }
     }
     Ok(())
+}
+
+/// The codecs built in are Snappy and Zstandard (the defaults of pandas/pyarrow and Spark);
+/// the others would pull in more C code for files rarely seen.
+fn unsupported_codec(codec: parquet::basic::Compression) -> Option<&'static str> {
+    use parquet::basic::Compression;
+    match codec {
+        Compression::UNCOMPRESSED | Compression::SNAPPY | Compression::ZSTD(_) => None,
+        Compression::GZIP(_) => Some("gzip"),
+        Compression::BROTLI(_) => Some("Brotli"),
+        Compression::LZ4 | Compression::LZ4_RAW => Some("LZ4"),
+        Compression::LZO => Some("LZO"),
+    }
 }
 
 pub struct ParquetReader {
