@@ -330,6 +330,14 @@ mod tests {
     }
 
     #[test]
+    fn peek_gives_the_first_objects_keys_and_values() {
+        let (_dir, path) = jsonl("\n{\"b\": \"x\", \"a\": 1.5, \"n\": null}\n{\"b\": \"y\"}\n");
+        let (columns, row) = peek(&path).unwrap();
+        assert_eq!(columns, ["b", "a", "n"]);
+        assert_eq!(row, ["x", "1.5", "null"]);
+    }
+
+    #[test]
     fn bad_lines_and_values_name_their_line() {
         let (_dir, path) = jsonl("{\"a\": 1, \"y\": 0}\n{\"a\": \"12\", \"y\": 1}\n");
         let err = read_all(

@@ -539,6 +539,15 @@ mod tests {
     }
 
     #[test]
+    fn peek_gives_the_columns_and_the_first_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = sample(dir.path());
+        let (columns, row) = peek(&path).unwrap();
+        assert_eq!(columns, ["id", "x", "city", "n", "flag", "y"]);
+        assert_eq!(row, ["id0", "0", "Paris", "0", "true", "0"]);
+    }
+
+    #[test]
     fn values_that_do_not_fit_name_the_row() {
         let dir = tempfile::tempdir().unwrap();
         let path = sample(dir.path());

@@ -93,9 +93,13 @@ pub fn task(signature: &Signature) -> Guess<Task> {
     }
 }
 
-/// How many features the model's first input takes (`[N, F]`), when the shape says.
+/// How many features the model's one input takes (`[N, F]`), when the shape says. A model
+/// with one input per column (a ColumnTransformer pipeline) has no such width.
 pub fn input_width(signature: &Signature) -> Option<usize> {
-    match &signature.inputs.first()?.kind {
+    let [only] = signature.inputs.as_slice() else {
+        return None;
+    };
+    match &only.kind {
         PortKind::Tensor { shape, .. } if shape.len() == 2 && shape[1] > 0 => {
             usize::try_from(shape[1]).ok()
         }
