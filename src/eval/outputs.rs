@@ -229,24 +229,10 @@ impl PredictionSink {
                 "output `{name}` has shape {shape:?}; expected [{rows}, classes]"
             )),
         };
-        // Widened to f64 as they are copied: no second pass, no f32 copy kept.
-        let width = match value.try_extract_tensor::<f32>() {
-            Ok((shape, data)) => {
-                let width = width(shape)?;
-                self.set_width(width, name)?;
-                self.score_values.extend(data.iter().map(|&v| f64::from(v)));
-                width
-            }
-            Err(_) => {
-                let (shape, data) = value
-                    .try_extract_tensor::<f64>()
-                    .map_err(|e| format!("output `{name}`: {e}"))?;
-                let width = width(shape)?;
-                self.set_width(width, name)?;
-                self.score_values.extend_from_slice(data);
-                width
-            }
-        };
+        let before = self.score_values.len();
+        let shape = extend_with_floats(value, name, &mut self.score_values)?;
+        let width = width(&shape).inspect_err(|_| self.score_values.truncate(before))?;
+        self.set_width(width, name)?;
         Ok(width)
     }
 
@@ -344,11 +330,32 @@ fn check_rows(name: &str, got: usize, rows: usize) -> Result<(), String> {
 }
 
 fn float_values(value: &DynValue, name: &str) -> Result<Vec<f64>, String> {
-    match value.try_extract_tensor::<f32>() {
-        Ok((_, data)) => Ok(data.iter().map(|&v| f64::from(v)).collect()),
-        Err(_) => value
-            .try_extract_tensor::<f64>()
-            .map(|(_, d)| d.to_vec())
-            .map_err(|e| format!("output `{name}`: {e}")),
+    let mut values = Vec::new();
+    extend_with_floats(value, name, &mut values)?;
+    Ok(values)
+}
+
+/// Appends a float tensor's values (float32, float64, float16 or bfloat16), widened to f64 as
+/// they are copied: no second pass, no narrow copy kept. Returns the tensor's shape.
+fn extend_with_floats(
+    value: &DynValue,
+    name: &str,
+    out: &mut Vec<f64>,
+) -> Result<Vec<i64>, String> {
+    fn widen<T: ort::value::PrimitiveTensorElementType + Copy>(
+        value: &DynValue,
+        out: &mut Vec<f64>,
+        to_f64: impl Fn(T) -> f64,
+    ) -> Option<Vec<i64>> {
+        let (shape, data) = value.try_extract_tensor::<T>().ok()?;
+        out.extend(data.iter().map(|&v| to_f64(v)));
+        Some(shape.to_vec())
     }
+    widen::<f32>(value, out, f64::from)
+        .or_else(|| widen::<f64>(value, out, |v| v))
+        .or_else(|| widen::<half::f16>(value, out, f64::from))
+        .or_else(|| widen::<half::bf16>(value, out, f64::from))
+        .ok_or_else(|| {
+            format!("output `{name}` is not a float, double, float16 or bfloat16 tensor")
+        })
 }

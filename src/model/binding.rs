@@ -80,7 +80,7 @@ fn label_kind(port: &Port) -> Option<LabelKind> {
 fn score_kind(port: &Port) -> Option<ScoreKind> {
     match &port.kind {
         PortKind::Tensor {
-            dtype: ElemType::F32 | ElemType::F64,
+            dtype: ElemType::F32 | ElemType::F64 | ElemType::F16 | ElemType::BF16,
             shape,
         } if shape.len() == 2 => Some(ScoreKind::Tensor),
         PortKind::SequenceOfMaps {
@@ -158,7 +158,7 @@ fn bind_classifier(signature: &Signature, io: &IoConfig) -> Result<OutputBinding
 fn bind_regressor(signature: &Signature, io: &IoConfig) -> Result<OutputBinding, String> {
     let is_prediction = |p: &Port| match &p.kind {
         PortKind::Tensor {
-            dtype: ElemType::F32 | ElemType::F64,
+            dtype: ElemType::F32 | ElemType::F64 | ElemType::F16 | ElemType::BF16,
             shape,
         } => shape.len() == 1 || (shape.len() == 2 && shape[1] <= 1),
         _ => false,
