@@ -98,12 +98,20 @@ pub(super) fn from_toml(path: &Path, source: &str, err: &toml::de::Error) -> Con
     }
 }
 
-/// The `[table]` header in force at `offset`, for messages.
+/// The `[table]` header in force at `offset`, for messages. An unknown key in a header
+/// itself (`[suite.io.inputs]` where `io` has no `inputs`) is cut at `offset`: its table is
+/// the part before it (`suite.io`).
 fn enclosing_table(source: &str, offset: usize) -> Option<String> {
     source[..offset.min(source.len())]
         .lines()
         .rev()
         .map(str::trim)
         .find(|l| l.starts_with('['))
-        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned())
+        .map(|l| {
+            l.trim_matches(|c| c == '[' || c == ']')
+                .trim()
+                .trim_end_matches('.')
+                .trim_end()
+                .to_owned()
+        })
 }

@@ -685,6 +685,18 @@ mod tests {
         );
     }
 
+    /// An unknown sub-table is an unknown key of the table above it.
+    #[test]
+    fn an_unknown_sub_table_names_its_parent() {
+        let err = parse(&format!("{SUITE}[suite.io.outputs]\nx = \"y\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(":8: unknown key `outputs` in [suite.io];"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn gates_need_a_rule_and_suites_unique_names() {
         let err = parse(&format!("{SUITE}[[suite.gate]]\nmetric = \"accuracy\"\n"))
