@@ -10,7 +10,11 @@ fuzz_target!(|input: &[u8]| {
     let Ok(text) = std::str::from_utf8(input) else {
         return;
     };
-    match Config::parse(Path::new("mlops-ci.toml"), PathBuf::from("."), text.to_owned()) {
+    match Config::parse(
+        Path::new("mlops-ci.toml"),
+        PathBuf::from("."),
+        text.to_owned(),
+    ) {
         Ok(config) => {
             for suite in &config.suites {
                 let _ = suite.gate_specs(&config);

@@ -7,21 +7,15 @@
 mod plan;
 
 use libfuzzer_sys::fuzz_target;
-use mlops_ci::config::{DataConfig, Task};
+use mlops_ci::config::DataConfig;
 use mlops_ci::data::{self, Limits};
 
 fuzz_target!(|input: &[u8]| {
     let Some((&mode, bytes)) = input.split_first() else {
         return;
     };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("d.csv");
-    std::fs::write(&path, bytes).expect("write");
-    let task = if mode & 1 == 0 {
-        Task::Classification
-    } else {
-        Task::Regression
-    };
+    let (_dir, path) = plan::input_file(bytes, "d.csv");
+    let task = plan::task(mode);
     let config = DataConfig {
         path: path.clone(),
         label: Some("y".to_owned()),

@@ -5,8 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use mlops_ci::report::escape::{
-    markdown_code, markdown_code_block, markdown_text, neutralise_workflow_commands,
-    terminal_text,
+    markdown_code, markdown_code_block, markdown_text, neutralise_workflow_commands, terminal_text,
 };
 
 fn longest_run(text: &str) -> usize {

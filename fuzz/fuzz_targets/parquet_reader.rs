@@ -13,7 +13,7 @@
 mod plan;
 
 use libfuzzer_sys::fuzz_target;
-use mlops_ci::config::{DataConfig, Task};
+use mlops_ci::config::DataConfig;
 use mlops_ci::data::{self, Limits};
 
 fn decoder_panics_reach_the_guard() {
@@ -37,19 +37,15 @@ fuzz_target!(|input: &[u8]| {
     let Some((&mode, bytes)) = input.split_first() else {
         return;
     };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("d.parquet");
-    std::fs::write(&path, bytes).expect("write");
-    let task = if mode & 1 == 0 {
-        Task::Classification
-    } else {
-        Task::Regression
-    };
+    let (_dir, path) = plan::input_file(bytes, "d.parquet");
+    let task = plan::task(mode);
     let config = DataConfig {
         path: path.clone(),
         label: Some("y".to_owned()),
         features: None,
-        exclude: (mode & 2 != 0).then(|| vec!["id".to_owned()]).unwrap_or_default(),
+        exclude: (mode & 2 != 0)
+            .then(|| vec!["id".to_owned()])
+            .unwrap_or_default(),
     };
     let limits = Limits {
         max_memory_bytes: 64 << 20,

@@ -1,7 +1,27 @@
 //! A read plan for a fuzzed file: the default features into one feed and the first feature
 //! alone into another, of element types the mode byte picks; then every batch, checked.
 
+use std::path::PathBuf;
+
+use mlops_ci::config::Task;
 use mlops_ci::data::{DataSource, Feed, FeedType, ReadPlan};
+
+/// The fuzzed bytes as a file named `name` in a temporary folder (kept while the guard lives).
+pub fn input_file(bytes: &[u8], name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).expect("write");
+    (dir, path)
+}
+
+/// The task the mode byte picks: its lowest bit.
+pub fn task(mode: u8) -> Task {
+    if mode & 1 == 0 {
+        Task::Classification
+    } else {
+        Task::Regression
+    }
+}
 
 const TYPES: [FeedType; 8] = [
     FeedType::F32,
