@@ -6,7 +6,7 @@
 mod plan;
 
 use libfuzzer_sys::fuzz_target;
-use mlops_ci::config::{DataConfig, Task};
+use mlops_ci::config::DataConfig;
 use mlops_ci::data::{self, Limits};
 
 /// Targets for the `.npy` case: three int64 labels.
@@ -16,10 +16,8 @@ fuzz_target!(|input: &[u8]| {
     let Some((&mode, bytes)) = input.split_first() else {
         return;
     };
-    let dir = tempfile::tempdir().expect("temp dir");
     let npz = mode & 1 == 1;
-    let path = dir.path().join(if npz { "d.npz" } else { "x.npy" });
-    std::fs::write(&path, bytes).expect("write");
+    let (dir, path) = plan::input_file(bytes, if npz { "d.npz" } else { "x.npy" });
     std::fs::write(dir.path().join("y.npy"), TARGETS).expect("write");
     let config = DataConfig {
         path: path.clone(),
@@ -27,11 +25,7 @@ fuzz_target!(|input: &[u8]| {
         features: None,
         exclude: Vec::new(),
     };
-    let task = if mode & 2 == 0 {
-        Task::Classification
-    } else {
-        Task::Regression
-    };
+    let task = plan::task(mode >> 1);
     // A small budget, so that what passes the checks is cheap to read.
     let limits = Limits {
         max_memory_bytes: 64 << 20,
