@@ -21,3 +21,4 @@ pub mod model;
 pub mod publish;
 pub mod report;
 pub mod runtime;
+pub mod validate;
