@@ -155,7 +155,11 @@ pub fn interpret_text(field: &str) -> Cell<'_> {
     if looks_numeric(trimmed)
         && let Ok(f) = fast_float2::parse::<f64, _>(trimmed)
     {
-        return if f.is_nan() { Cell::Null } else { Cell::Float(f) };
+        return if f.is_nan() {
+            Cell::Null
+        } else {
+            Cell::Float(f)
+        };
     }
     if trimmed.eq_ignore_ascii_case("true") {
         return Cell::Bool(true);
@@ -215,17 +219,26 @@ mod tests {
     #[test]
     fn a_chunk_holds_rows_of_cells() {
         let mut chunk = Chunk::new(3);
-        chunk.start_row(RowAt { row: 1, line: Some(2) });
+        chunk.start_row(RowAt {
+            row: 1,
+            line: Some(2),
+        });
         chunk.push(Cell::Int(1));
         chunk.push(Cell::Text("a"));
         chunk.push(Cell::Float(f64::NAN));
-        chunk.start_row(RowAt { row: 2, line: Some(3) });
+        chunk.start_row(RowAt {
+            row: 2,
+            line: Some(3),
+        });
         chunk.push(Cell::Bool(true));
         chunk.push(Cell::Text("bc"));
         chunk.push(Cell::Float(0.5));
         assert_eq!(chunk.len(), 2);
         assert_eq!(chunk.cell(0, 2), Cell::Null);
-        assert_eq!(chunk.row(1).collect::<Vec<_>>(), [Cell::Bool(true), Cell::Text("bc"), Cell::Float(0.5)]);
+        assert_eq!(
+            chunk.row(1).collect::<Vec<_>>(),
+            [Cell::Bool(true), Cell::Text("bc"), Cell::Float(0.5)]
+        );
         chunk.clear();
         assert!(chunk.is_empty());
     }
