@@ -105,7 +105,9 @@ impl Chunk {
     }
 
     /// Appends a cell to the current row. A NaN float is stored as [`Slot::Null`]: missing.
-    pub fn push(&mut self, cell: Cell<'_>) {
+    /// Text that would take the chunk past 4 GiB (its ranges are `u32`) is refused, whatever
+    /// the scanner's own bound: the cell is not stored.
+    pub fn push(&mut self, cell: Cell<'_>) -> Result<(), ChunkFull> {
         let slot = match cell {
             Cell::Null => Slot::Null,
             Cell::Bool(b) => Slot::Bool(b),
@@ -113,18 +115,21 @@ impl Chunk {
             Cell::Float(f) if f.is_nan() => Slot::Null,
             Cell::Float(f) => Slot::Float(f),
             Cell::Text(s) => {
-                let start = self.text.len();
+                let start = u32::try_from(self.text.len()).map_err(|_| ChunkFull)?;
+                let end = u32::try_from(self.text.len() + s.len()).map_err(|_| ChunkFull)?;
                 self.text.push_str(s);
-                // Scanners bound a chunk's text far below 4 GiB (see [`MAX_CHUNK_TEXT`]).
-                Slot::Text {
-                    start: start as u32,
-                    end: self.text.len() as u32,
-                }
+                Slot::Text { start, end }
             }
         };
         self.slots.push(slot);
+        Ok(())
     }
 }
+
+/// A cell's text did not fit in the chunk's 4 GiB of text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a row holds more than 4 GiB of text")]
+pub struct ChunkFull;
 
 /// A scanner starts a new chunk once this much text is held (a row is never split).
 pub const MAX_CHUNK_TEXT: usize = 64 << 20;
@@ -214,6 +219,9 @@ mod tests {
         assert_eq!(interpret_text("True"), Cell::Bool(true));
         assert_eq!(interpret_text("setosa"), Cell::Text("setosa"));
         assert_eq!(interpret_text("1.2.3"), Cell::Text("1.2.3"));
+        // Hostile text is kept verbatim: escaping belongs to each output, not to the reader.
+        let hostile = "x\n::error::INJECTED";
+        assert_eq!(interpret_text(hostile), Cell::Text(hostile));
     }
 
     #[test]
@@ -223,16 +231,16 @@ mod tests {
             row: 1,
             line: Some(2),
         });
-        chunk.push(Cell::Int(1));
-        chunk.push(Cell::Text("a"));
-        chunk.push(Cell::Float(f64::NAN));
+        chunk.push(Cell::Int(1)).unwrap();
+        chunk.push(Cell::Text("a")).unwrap();
+        chunk.push(Cell::Float(f64::NAN)).unwrap();
         chunk.start_row(RowAt {
             row: 2,
             line: Some(3),
         });
-        chunk.push(Cell::Bool(true));
-        chunk.push(Cell::Text("bc"));
-        chunk.push(Cell::Float(0.5));
+        chunk.push(Cell::Bool(true)).unwrap();
+        chunk.push(Cell::Text("bc")).unwrap();
+        chunk.push(Cell::Float(0.5)).unwrap();
         assert_eq!(chunk.len(), 2);
         assert_eq!(chunk.cell(0, 2), Cell::Null);
         assert_eq!(
