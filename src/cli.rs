@@ -125,9 +125,60 @@ pub enum Command {
     /// Show what was found: ONNX Runtime, execution providers, GPU, git, GitHub Actions.
     Doctor(RuntimeArgs),
 
+    /// Validate data without the models: the suites' data contracts, drift and the diff
+    /// against the base revision's data; or infer a starting contract from a file.
+    #[command(subcommand)]
+    Data(DataCommand),
+
     /// Manage the ONNX Runtime library.
     #[command(subcommand)]
     Runtime(RuntimeCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Print a data contract inferred from FILE (types, nullability, categories, unique
+    /// columns; ranges commented out), to paste under a `[[suite]]` and edit.
+    #[command(
+        after_help = "Examples:\n  mlops-ci data profile data/test.csv --label species >> contract.toml\n  mlops-ci data profile features.parquet\n\nExit status: 0, or 2 when the file cannot be read (the error names the line or row)."
+    )]
+    Profile(DataProfileArgs),
+
+    /// Check the suites' data: every rule of `[suite.data.schema]` on every row, drift of
+    /// each column against the base data (`[suite.drift]`) and the data diff. Loads no model.
+    #[command(
+        after_help = "Examples:\n  mlops-ci data check                          # against the baseline revision's data\n  mlops-ci data check --base origin/main --suite iris\n  mlops-ci data check --base-file old.csv --format json\n\nExit status: 0 no `fail` rule broken, 1 a `fail` rule broken, 2 error (a malformed file: the\nerror names the file and the line or row)."
+    )]
+    Check(DataCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DataProfileArgs {
+    /// The data file (.csv, .jsonl, .parquet, .npy, .npz).
+    pub file: PathBuf,
+
+    /// The label column: its classes are listed in the contract.
+    #[arg(long, value_name = "COLUMN")]
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DataCheckArgs {
+    /// Base git revision whose data file drift and the diff compare with (default: the
+    /// baseline rule of `check`).
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+
+    /// Compare with this data file instead of a git revision's.
+    #[arg(long, value_name = "FILE", conflicts_with = "base")]
+    pub base_file: Option<PathBuf>,
+
+    /// Only this suite (repeatable); default: every suite.
+    #[arg(long = "suite", value_name = "NAME")]
+    pub suites: Vec<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

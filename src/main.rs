@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use mlops_ci::app::{self, CheckOptions};
 use mlops_ci::cli::{
-    Cli, ColorChoice, Command, HookCommand, HookSelection, OutputArgs, RuntimeCommand,
+    Cli, ColorChoice, Command, DataCommand, HookCommand, HookSelection, OutputArgs, RuntimeCommand,
 };
 use mlops_ci::detect;
 use mlops_ci::error::{Error, Result};
@@ -162,6 +162,24 @@ fn run(cli: &Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Init(args) => init(&cli.dir, args.yes),
+        Command::Data(DataCommand::Profile(args)) => {
+            let text = app::data_profile(&cli.dir.join(&args.file), args.label.as_deref())?;
+            print!("{text}");
+            Ok(0)
+        }
+        Command::Data(DataCommand::Check(args)) => {
+            let config = app::load_config(&cli.dir, cli.config.as_deref())?;
+            let report = app::data_check(
+                &config,
+                &args.suites,
+                args.base.as_deref(),
+                args.base_file
+                    .as_deref()
+                    .map(|f| cli.dir.join(f))
+                    .as_deref(),
+            )?;
+            emit(&report, &args.output, color)
+        }
         Command::Doctor(runtime) => {
             print!("{}", app::doctor(&cli.dir, &runtime.options()));
             Ok(0)

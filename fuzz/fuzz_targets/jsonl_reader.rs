@@ -20,6 +20,8 @@ fuzz_target!(|input: &[u8]| {
         label: Some("y".to_owned()),
         features: (mode & 2 != 0).then(|| vec!["a".to_owned()]),
         exclude: Vec::new(),
+        key: None,
+        schema: None,
     };
     let Ok(source) = data::open(&config, &path, task, &Limits::default()) else {
         return;

@@ -24,6 +24,8 @@ fuzz_target!(|input: &[u8]| {
         label: (!npz).then(|| "y.npy".to_owned()),
         features: None,
         exclude: Vec::new(),
+        key: None,
+        schema: None,
     };
     let task = plan::task(mode >> 1);
     // A small budget, so that what passes the checks is cheap to read.

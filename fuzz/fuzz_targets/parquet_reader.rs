@@ -46,6 +46,8 @@ fuzz_target!(|input: &[u8]| {
         exclude: (mode & 2 != 0)
             .then(|| vec!["id".to_owned()])
             .unwrap_or_default(),
+        key: None,
+        schema: None,
     };
     let limits = Limits {
         max_memory_bytes: 64 << 20,

@@ -38,11 +38,14 @@ pub fn eval_adhoc(args: &EvalArgs, dir: &Path, options: &CheckOptions) -> Result
             label: args.label.clone(),
             features: args.features.clone(),
             exclude: Vec::new(),
+            key: None,
+            schema: None,
         },
         io: IoConfig::default(),
         metrics: MetricsConfig::default(),
         gates: Vec::new(),
         model_checks: ModelChecks::default(),
+        drift: Default::default(),
     };
     let config = Config {
         path: PathBuf::from("(command line)"),

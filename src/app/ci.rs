@@ -151,21 +151,32 @@ fn publish_request(
         crate::compare::Verdict::Fail => publish::Verdict::Fail,
         crate::compare::Verdict::Error => publish::Verdict::Error,
     };
-    let data_problems = report
+    let repo_path = |data_path: &str| {
+        let path = config.resolve(std::path::Path::new(data_path));
+        repo.and_then(|r| r.relative(&path).ok())
+            .map_or(data_path.to_owned(), |p| p.display().to_string())
+    };
+    let unreadable = report
         .suites
         .iter()
         .filter_map(|s| Some((s.error_location.as_ref()?, s.error.as_deref()?)))
-        .map(|(location, message)| {
-            let path = config.resolve(std::path::Path::new(&location.path));
-            FileProblem {
-                path: repo
-                    .and_then(|r| r.relative(&path).ok())
-                    .map_or(location.path.clone(), |p| p.display().to_string()),
-                line: location.line.and_then(|l| u32::try_from(l).ok()),
-                message: message.to_owned(),
-            }
-        })
-        .collect();
+        .map(|(location, message)| FileProblem {
+            path: repo_path(&location.path),
+            line: location.line.and_then(|l| u32::try_from(l).ok()),
+            message: message.to_owned(),
+        });
+    // Each row at fault under a broken `fail` rule of the contract, on its line.
+    let broken_rows = report
+        .suites
+        .iter()
+        .filter_map(|s| s.data_validation.as_ref())
+        .flat_map(|dv| {
+            dv.checks
+                .iter()
+                .filter(|c| c.outcome == crate::report::CheckOutcome::Fail)
+                .flat_map(move |c| check_problems(&repo_path(&dv.path), c))
+        });
+    let data_problems = unreadable.chain(broken_rows).collect();
     PublishRequest {
         markdown: markdown.to_owned(),
         json: json.to_owned(),
@@ -174,5 +185,33 @@ fn publish_request(
         data_problems,
         suites: report.suites.iter().map(|s| s.name.clone()).collect(),
         config_path,
+    }
+}
+
+/// A broken check as annotations: one per offending row with a line, else one on the file.
+fn check_problems(path: &str, check: &crate::report::DataCheck) -> Vec<FileProblem> {
+    let what = match &check.column {
+        Some(column) => format!("`{}` on `{column}`", check.check),
+        None => format!("`{}`", check.check),
+    };
+    let located: Vec<FileProblem> = check
+        .rows
+        .iter()
+        .filter_map(|o| {
+            Some(FileProblem {
+                path: path.to_owned(),
+                line: u32::try_from(o.line?).ok(),
+                message: format!("{what}: row {} holds {}; {}", o.row, o.value, check.message),
+            })
+        })
+        .collect();
+    if located.is_empty() {
+        vec![FileProblem {
+            path: path.to_owned(),
+            line: None,
+            message: format!("{what}: {}", check.message),
+        }]
+    } else {
+        located
     }
 }

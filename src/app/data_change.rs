@@ -38,9 +38,9 @@ pub(super) struct NewDataRun<'a> {
 }
 
 /// The base revision's copy of the data file, when it differs from the current one.
-struct BaseData {
+pub(super) struct BaseData {
     _dir: tempfile::TempDir,
-    path: PathBuf,
+    pub path: PathBuf,
 }
 
 /// Evaluates both models on the base's data when the data changed: fills
@@ -189,7 +189,7 @@ pub(super) fn evaluate_on_base_data(
     report.data_change = Some(change);
 }
 
-enum BaseDataProblem {
+pub(super) enum BaseDataProblem {
     /// No such file at the base.
     New,
     Unreadable(String),
@@ -197,7 +197,7 @@ enum BaseDataProblem {
 
 /// The base's version of `data_path` in a temporary file of the same name (the readers go by
 /// its extension); `None` when it is the same as the current file.
-fn base_copy(
+pub(super) fn base_copy(
     repo: &crate::git::Repo,
     commit: git2::Oid,
     data_path: &Path,

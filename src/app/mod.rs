@@ -7,6 +7,7 @@ mod adhoc;
 mod baseline;
 mod ci;
 mod data_change;
+mod data_validation;
 mod diff;
 mod doctor;
 mod gate_plan;
@@ -20,6 +21,7 @@ use std::path::{Path, PathBuf};
 pub use adhoc::eval_adhoc;
 pub use baseline::BaselineSource;
 pub use ci::{run_ci, select_suites};
+pub use data_validation::{data_check, data_profile};
 pub use diff::diff_reports;
 pub use doctor::doctor;
 pub use inspect::{inspect_file, render_summary};
@@ -99,19 +101,7 @@ pub fn load_config(dir: &Path, file: Option<&Path>) -> Result<Config> {
 
 /// Runs the selected suites and builds the report.
 pub fn check(config: &Config, selection: SuiteSelection, options: &CheckOptions) -> Result<Report> {
-    for name in &options.suites {
-        if config.suite(name).is_none() {
-            let names: Vec<&str> = config.suites.iter().map(|s| s.name()).collect();
-            let hint = crate::config::nearest_name(name, names.iter().copied())
-                .map(|n| format!("; did you mean `{n}`?"))
-                .unwrap_or_default();
-            return Err(crate::error::Error::Usage(format!(
-                "no suite `{name}` in {}{hint} (suites: {})",
-                config.path.display(),
-                names.join(", ")
-            )));
-        }
-    }
+    check_suite_names(config, &options.suites)?;
     let selected: Vec<&crate::config::SuiteConfig> = config
         .suites
         .iter()
@@ -129,6 +119,24 @@ pub fn check(config: &Config, selection: SuiteSelection, options: &CheckOptions)
     let mut report = run_suites(config, &selected, &baseline, options)?;
     report.skipped = selection.skipped;
     Ok(report)
+}
+
+/// Each `--suite` names a suite of the config; else the error suggests the nearest.
+fn check_suite_names(config: &Config, wanted: &[String]) -> Result<()> {
+    for name in wanted {
+        if config.suite(name).is_none() {
+            let names: Vec<&str> = config.suites.iter().map(|s| s.name()).collect();
+            let hint = crate::config::nearest_name(name, names.iter().copied())
+                .map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default();
+            return Err(crate::error::Error::Usage(format!(
+                "no suite `{name}` in {}{hint} (suites: {})",
+                config.path.display(),
+                names.join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Evaluates `suites` against `baseline` and gathers the report.

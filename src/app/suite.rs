@@ -55,29 +55,23 @@ pub fn run(
 ) -> SuiteOutcome {
     // `-v` prints each stage's span with its time when it closes.
     let _span = tracing::info_span!("suite", name = suite.name()).entered();
-    let mut report = SuiteReport {
-        name: suite.name().to_owned(),
-        task: suite.task.to_string(),
-        verdict: Verdict::Error,
-        data: None,
-        candidate: None,
-        baseline: None,
-        baseline_missing: None,
-        metrics: Vec::new(),
-        gates: Vec::new(),
-        classes: None,
-        paired: None,
-        flips: None,
-        timing: None,
-        notes: Vec::new(),
-        signature_diff: None,
-        data_change: None,
-        signature_changes: Vec::new(),
-        batch_dependence: Vec::new(),
-        error: None,
-        error_location: None,
-    };
+    let mut report = SuiteReport::named(suite.name(), &suite.task.to_string());
     let mut provider = None;
+    // The data first: a malformed file stops here, with its line; a broken contract is
+    // reported whatever the models do.
+    let validated = tracing::info_span!("validate data")
+        .in_scope(|| super::data_validation::run(config, suite, baseline));
+    match validated {
+        Ok(section) => report.data_validation = section,
+        Err(e) => {
+            report.error_location = Some(ErrorLocation {
+                path: suite.data.path.display().to_string(),
+                line: e.line(),
+            });
+            report.error = Some(e.to_string());
+            return SuiteOutcome { report, provider };
+        }
+    }
     if let Err(e) = evaluate(
         config,
         suite,
@@ -282,6 +276,15 @@ fn evaluate(
     let candidate_out = models.next().expect("the candidate always runs");
     let baseline_out = models.next();
     let has_baseline = baseline.is_some();
+    if let Some(baseline_out) = baseline_out.as_ref().filter(|_| has_baseline) {
+        super::data_validation::prediction_drift(
+            suite,
+            &candidate_out.predictions,
+            &baseline_out.predictions,
+            outcome.rows,
+            report,
+        );
+    }
 
     let mut metric_ids = suite.metric_ids();
     // A gate held from the base's config may name a metric this config no longer computes.
@@ -378,6 +381,10 @@ fn evaluate(
     );
     if let Some(gate) = breaking_signature_gate(config, suite, &report.signature_changes) {
         report.gates.push(gate);
+    }
+    if let Some(section) = &report.data_validation {
+        let gates = super::data_validation::gates(config, suite, section);
+        report.gates.extend(gates);
     }
     compare::mark_gated(&mut report.metrics, &report.gates);
     report.verdict = compare::suite_verdict(&report.gates, has_baseline);

@@ -11,6 +11,8 @@ use crate::metrics::{Direction, MetricValues};
 pub enum GateOutcome {
     Pass,
     Fail,
+    /// Broken, at severity `warn` (a data check, drift): shown, the suite still passes.
+    Warn,
     /// Not checked: a relative rule without a baseline.
     Skipped,
 }

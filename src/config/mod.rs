@@ -8,6 +8,7 @@ mod checks;
 mod error;
 mod hook;
 mod suggest;
+mod validation;
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,9 @@ pub use checks::{MAX_BATCH_SIZE, MAX_THREADS};
 pub use error::ConfigError;
 pub use hook::{HookConfig, HookMode, OnFailure};
 pub use suggest::nearest as nearest_name;
+pub use validation::{
+    ColumnRule, ColumnType, DriftConfig, DriftOverride, DriftTest, Policy, SchemaConfig, Severity,
+};
 
 use crate::metrics::MetricId;
 
@@ -218,6 +222,9 @@ pub struct SuiteConfig {
     /// `[suite.model_checks]`: what the candidate model may change against the baseline.
     #[serde(default)]
     pub model_checks: ModelChecks,
+    /// `[suite.drift]`: drift against the base revision's data (on by default, at `warn`).
+    #[serde(default)]
+    pub drift: DriftConfig,
 }
 
 /// `[suite.model_checks]`.
@@ -245,6 +252,11 @@ pub struct DataConfig {
     /// Columns left out of the default feature list (an id column, a timestamp).
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// A column identifying each row, so the data diff can tell changed rows from added and
+    /// removed ones (without it, rows are matched by content).
+    pub key: Option<String>,
+    /// `[suite.data.schema]`: the data contract.
+    pub schema: Option<SchemaConfig>,
 }
 
 /// Which model inputs and outputs to use, when the signature alone is ambiguous.
@@ -539,6 +551,7 @@ impl Config {
             }
         }
         self.check_gate_thresholds()?;
+        self.check_validation()?;
         self.check_watch_globs()?;
         Ok(())
     }

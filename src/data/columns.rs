@@ -160,6 +160,8 @@ mod tests {
             label: Some("y".into()),
             features: features.map(|f| f.iter().map(|s| s.to_string()).collect()),
             exclude: exclude.iter().map(|s| s.to_string()).collect(),
+            key: None,
+            schema: None,
         }
     }
 

@@ -99,7 +99,7 @@ pub fn parse_keys(line: &[u8]) -> Result<Vec<(String, serde_json::Value)>, Strin
 }
 
 /// serde_json's message, with the position within the line (the line is said by the caller).
-fn describe(e: &serde_json::Error, line: &[u8]) -> String {
+pub(crate) fn describe(e: &serde_json::Error, line: &[u8]) -> String {
     let text = e.to_string();
     let text = match text.rfind(" at line ") {
         Some(cut) => format!("{} (at column {})", &text[..cut], e.column()),

@@ -12,16 +12,16 @@ mod convert;
 mod csv_parse;
 mod csv_reader;
 mod feed;
-mod json_cells;
+pub(crate) mod json_cells;
 mod jsonl_reader;
 mod labels;
 mod layout;
-mod line_counter;
+pub(crate) mod line_counter;
 mod non_finite;
-mod npy_header;
+pub(crate) mod npy_header;
 mod npy_reader;
-mod parquet_cells;
-mod parquet_reader;
+pub(crate) mod parquet_cells;
+pub(crate) mod parquet_reader;
 mod targets;
 
 use std::path::{Path, PathBuf};
@@ -144,25 +144,7 @@ pub fn open(
     task: Task,
     limits: &Limits,
 ) -> Result<Box<dyn DataSource>, DataError> {
-    if !path.exists() {
-        return Err(DataError::Missing {
-            path: path.to_path_buf(),
-        });
-    }
-    match crate::lfs::file_is_pointer(path) {
-        Ok(Some(pointer)) => {
-            return Err(DataError::LfsPointer(crate::lfs::pointer_message(
-                path, &pointer,
-            )));
-        }
-        Ok(None) => {}
-        Err(source) => {
-            return Err(DataError::Io {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    }
+    check_present(path)?;
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
@@ -185,6 +167,26 @@ pub fn open(
         _ => Err(DataError::UnsupportedFormat {
             path: path.to_path_buf(),
             extension,
+        }),
+    }
+}
+
+/// Refuses a data file that is not there, or that is a Git LFS pointer standing in for the
+/// data (the checkout did not fetch it): the messages say which, and how to fix it.
+pub(crate) fn check_present(path: &Path) -> Result<(), DataError> {
+    if !path.exists() {
+        return Err(DataError::Missing {
+            path: path.to_path_buf(),
+        });
+    }
+    match crate::lfs::file_is_pointer(path) {
+        Ok(Some(pointer)) => Err(DataError::LfsPointer(crate::lfs::pointer_message(
+            path, &pointer,
+        ))),
+        Ok(None) => Ok(()),
+        Err(source) => Err(DataError::Io {
+            path: path.to_path_buf(),
+            source,
         }),
     }
 }
@@ -228,6 +230,8 @@ pub(crate) mod test_support {
             label: Some(label.to_owned()),
             features: None,
             exclude: Vec::new(),
+            key: None,
+            schema: None,
         }
     }
 

@@ -355,6 +355,8 @@ mod tests {
             label: None,
             features: None,
             exclude: Vec::new(),
+            key: None,
+            schema: None,
         };
         let source =
             NpySource::open(&config, &path, Task::Classification, &Limits::default()).unwrap();
@@ -397,6 +399,8 @@ mod tests {
             label: Some("target".into()),
             features: None,
             exclude: Vec::new(),
+            key: None,
+            schema: None,
         };
         let err = NpySource::open(&config, &path, Task::Regression, &Limits::default())
             .err()

@@ -40,7 +40,7 @@ pub struct ParquetSource {
     size: u64,
 }
 
-fn unreadable(path: &Path, e: impl std::fmt::Display) -> DataError {
+pub(crate) fn unreadable(path: &Path, e: impl std::fmt::Display) -> DataError {
     DataError::Format {
         path: path.to_path_buf(),
         message: format!("not a readable Parquet file: {e}"),
@@ -48,7 +48,7 @@ fn unreadable(path: &Path, e: impl std::fmt::Display) -> DataError {
 }
 
 /// Runs the decoder, turning a panic on a corrupt file into an error.
-fn guarded<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T, DataError> {
+pub(crate) fn guarded<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T, DataError> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|panic| {
         let why = panic
             .downcast_ref::<String>()
@@ -59,7 +59,9 @@ fn guarded<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T, DataError> {
     })
 }
 
-fn builder(path: &Path) -> Result<(ParquetRecordBatchReaderBuilder<File>, u64), DataError> {
+pub(crate) fn builder(
+    path: &Path,
+) -> Result<(ParquetRecordBatchReaderBuilder<File>, u64), DataError> {
     let (file, size) = crate::input_file::open_regular(path).map_err(|source| DataError::Io {
         path: path.to_path_buf(),
         source,
@@ -158,7 +160,7 @@ impl DataSource for ParquetSource {
 /// Refuses a row group whose columns in use declare more bytes, uncompressed, than the
 /// memory budget (the decoder allocates pages by what the file declares), or a column chunk
 /// outside the file (the decoder asserts on a negative offset; found by fuzzing).
-fn check_row_groups(
+pub(crate) fn check_row_groups(
     builder: &ParquetRecordBatchReaderBuilder<File>,
     roots: &[usize],
     limits: &Limits,

@@ -1,11 +1,16 @@
 //! The Report: one serialisable value holding everything a run found, rendered by templates
 //! into terminal text and Markdown, or written as JSON (the interchange format).
 
+mod data_validation;
 pub mod escape;
 mod render;
 
 use serde::{Deserialize, Serialize};
 
+pub use data_validation::{
+    BaseData, CheckOutcome, ColumnChange, ColumnDrift, ColumnSummary, DataCheck, DataDiff,
+    DataValidation, DriftRole, Offender, Retyped,
+};
 pub use render::{Format, RenderError, RenderOptions, render};
 
 use crate::compare::flips::Flips;
@@ -111,11 +116,43 @@ pub struct SuiteReport {
     /// Models whose outputs changed with the batch size, on a sample of rows.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub batch_dependence: Vec<crate::eval::batch_check::BatchDependence>,
+    /// The data section: the contract's checks, drift and the diff against the base data.
+    #[serde(default)]
+    pub data_validation: Option<DataValidation>,
     /// Set when the suite could not be evaluated; then most other fields are empty.
     pub error: Option<String>,
     /// The data file (relative to the config) and line the error is about, for annotations.
     #[serde(default)]
     pub error_location: Option<ErrorLocation>,
+}
+
+impl SuiteReport {
+    /// An empty report for suite `name`, verdict `error` until something is decided.
+    pub fn named(name: &str, task: &str) -> SuiteReport {
+        SuiteReport {
+            name: name.to_owned(),
+            task: task.to_owned(),
+            verdict: Verdict::Error,
+            data: None,
+            candidate: None,
+            baseline: None,
+            baseline_missing: None,
+            metrics: Vec::new(),
+            gates: Vec::new(),
+            classes: None,
+            paired: None,
+            flips: None,
+            timing: None,
+            notes: Vec::new(),
+            signature_diff: None,
+            data_change: None,
+            signature_changes: Vec::new(),
+            batch_dependence: Vec::new(),
+            data_validation: None,
+            error: None,
+            error_location: None,
+        }
+    }
 }
 
 /// The suite's data changed in this change: the models on the base's data and on the new.

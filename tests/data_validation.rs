@@ -1,0 +1,258 @@
+//! Data validation on real data: scikit-learn's breast_cancer, wine and diabetes, split into
+//! a base half and a candidate half, with one fault injected per candidate file
+//! (tests/fixtures/validation/generate.py). Each fault must be caught by the right check, at
+//! the rows it was injected in; the unmodified half raises no alarm.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use support::{fixture, json, mlops_ci};
+
+fn validation(path: &str) -> PathBuf {
+    fixture(&format!("validation/{path}"))
+}
+
+fn expected() -> Vec<Value> {
+    let text = std::fs::read_to_string(validation("expected.json")).expect("expected.json");
+    serde_json::from_str::<Value>(&text)
+        .expect("expected.json is JSON")
+        .as_array()
+        .expect("a list")
+        .clone()
+}
+
+/// A config in `dir` with one suite on `data`, the set's contract and default drift.
+fn write_config(dir: &Path, set: &str, data: &Path, task: &str) -> PathBuf {
+    let schema = std::fs::read_to_string(validation(&format!("{set}/schema.toml")))
+        .expect("schema.toml")
+        .replace("[schema", "[suite.data.schema");
+    let config = format!(
+        "[[suite]]\nname = \"{set}\"\nmodel = \"model.onnx\"\ntask = \"{task}\"\n\n[suite.data]\npath = {data:?}\nlabel = \"target\"\n\n{schema}"
+    );
+    let path = dir.join("mlops-ci.toml");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+fn task_of(set: &str) -> &'static str {
+    if set == "diabetes" {
+        "regression"
+    } else {
+        "classification"
+    }
+}
+
+/// `data check` of `file` against the set's base half: the JSON report and the exit status.
+fn data_check(set: &str, file: &str) -> (Value, i32) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = validation(&format!("{set}/{file}"));
+    write_config(dir.path(), set, &data, task_of(set));
+    let output = mlops_ci()
+        .args(["data", "check", "--format", "json", "--base-file"])
+        .arg(validation(&format!("{set}/base.csv")))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    (json(&output.stdout), output.status.code().unwrap())
+}
+
+fn gate<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["suites"][0]["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["metric"] == name)
+        .unwrap_or_else(|| panic!("no gate {name}: {report:#}"))
+}
+
+fn broken(section: &Value) -> Vec<&Value> {
+    section["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["outcome"] != "pass")
+        .collect()
+}
+
+fn drifted(section: &Value) -> Vec<&str> {
+    section["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["drifted"] == true)
+        .map(|d| d["column"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn every_injected_fault_is_caught_by_its_check_at_its_rows() {
+    let cases = expected();
+    assert!(cases.len() >= 20, "{} cases", cases.len());
+    for case in &cases {
+        let (set, file) = (
+            case["set"].as_str().unwrap(),
+            case["file"].as_str().unwrap(),
+        );
+        let (report, status) = data_check(set, file);
+        let section = &report["suites"][0]["data_validation"];
+        let what = format!("{set}/{file}: {section:#}");
+        match case["check"].as_str() {
+            None => {
+                assert!(broken(section).is_empty(), "no check may break on {what}");
+                assert!(drifted(section).is_empty(), "no drift on {what}");
+                assert_eq!(status, 0, "{what}");
+            }
+            Some("drift") => {
+                let column = case["column"].as_str().unwrap();
+                assert!(
+                    drifted(section).contains(&column),
+                    "drift of {column}: {what}"
+                );
+                // Drift is `warn` by default: reported, not failing (a shift may also take
+                // values past the contract's maximum, which fails).
+                let gate = gate(&report, "data.drift");
+                assert_eq!(gate["outcome"], "warn", "{what}");
+            }
+            Some(check) => {
+                let column = case["column"].as_str();
+                let hit = broken(section)
+                    .into_iter()
+                    .find(|c| c["check"] == check && c["column"].as_str() == column)
+                    .unwrap_or_else(|| panic!("`{check}` on {column:?} must break: {what}"));
+                assert_eq!(hit["outcome"], "fail", "{what}");
+                if let Some(rows) = case["rows"].as_array() {
+                    let want: Vec<u64> = rows.iter().take(5).map(|r| r.as_u64().unwrap()).collect();
+                    let got: Vec<u64> = hit["rows"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|o| o["row"].as_u64().unwrap())
+                        .collect();
+                    assert_eq!(got, want, "offending rows of {what}");
+                    assert_eq!(hit["count"].as_u64().unwrap(), rows.len() as u64, "{what}");
+                    // CSV data row N is on line N + 1 (the header is line 1).
+                    for o in hit["rows"].as_array().unwrap() {
+                        assert_eq!(o["line"].as_u64(), Some(o["row"].as_u64().unwrap() + 1));
+                    }
+                }
+                assert_eq!(status, 1, "a broken `fail` rule fails the run: {what}");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_inferred_contract_passes_the_data_it_came_from_and_catches_a_new_class() {
+    let base = validation("wine/base.csv");
+    let output = mlops_ci()
+        .args(["data", "profile", "--label", "target"])
+        .arg(&base)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let contract = String::from_utf8(output.stdout).unwrap();
+    let doc: toml::Table = toml::from_str(&contract).expect("the contract is TOML");
+    let columns = doc["suite"]["data"]["schema"]["columns"]
+        .as_table()
+        .unwrap();
+    assert_eq!(columns["alcohol"]["type"].as_str(), Some("float"));
+    assert_eq!(columns["alcohol"]["nullable"].as_bool(), Some(false));
+    assert_eq!(
+        columns["target"]["allowed"].as_array().unwrap().len(),
+        3,
+        "{contract}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    for (file, status) in [("clean.csv", 0), ("new_class.csv", 1)] {
+        let config = format!(
+            "[[suite]]\nname = \"wine\"\nmodel = \"m.onnx\"\ntask = \"classification\"\n\n[suite.data]\npath = {:?}\nlabel = \"target\"\n\n{contract}",
+            validation(&format!("wine/{file}"))
+        );
+        std::fs::write(dir.path().join("mlops-ci.toml"), config).unwrap();
+        mlops_ci()
+            .args(["data", "check"])
+            .current_dir(dir.path())
+            .assert()
+            .code(status);
+    }
+}
+
+#[test]
+fn the_report_shows_the_offending_rows_and_escapes_hostile_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d.csv");
+    std::fs::write(
+        &data,
+        "x,label\n1,a\n\"hi\n::error::INJECTED\",b\n3,\"<img src=x onerror=alert(1)>|`\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("mlops-ci.toml"),
+        "[[suite]]\nname = \"s\"\nmodel = \"m.onnx\"\ntask = \"classification\"\n[suite.data]\npath = \"d.csv\"\nlabel = \"label\"\n[suite.data.schema.columns.x]\ntype = \"int\"\n[suite.data.schema.columns.label]\nallowed = [\"a\", \"b\"]\n",
+    )
+    .unwrap();
+    let terminal = mlops_ci()
+        .args(["data", "check"])
+        .current_dir(dir.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let terminal = String::from_utf8(terminal).unwrap();
+    assert!(terminal.contains("row 2 (line 3)"), "{terminal}");
+    assert!(
+        !terminal.lines().any(|l| l.trim_start().starts_with("::")),
+        "a cell cannot issue a workflow command: {terminal}"
+    );
+    let markdown = mlops_ci()
+        .args(["data", "check", "--format", "markdown"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap()
+        .stdout;
+    let markdown = String::from_utf8(markdown).unwrap();
+    // Inside a code span, which GitHub renders as text.
+    assert!(
+        markdown.contains("`` <img src=x onerror=alert(1)>\\|` ``"),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("\n::error::"), "{markdown}");
+    assert!(markdown.contains("row 3 (line 5)"), "{markdown}");
+    assert!(markdown.contains("<details open>"), "{markdown}");
+}
+
+#[test]
+fn malformed_files_are_errors_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[u8], &str); 3] = [
+        ("ragged.csv", b"a,b\n1,2\n3\n", "line 3"),
+        ("bad.csv", b"a,b\n1,2\n3,\xff\xfe\n", "line 3"),
+        ("bad.jsonl", b"{\"a\": 1}\n{\"a\": \n", "line 2"),
+    ];
+    for (name, bytes, line) in cases {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+        std::fs::write(
+            dir.path().join("mlops-ci.toml"),
+            format!(
+                "[[suite]]\nname = \"s\"\nmodel = \"m.onnx\"\ntask = \"regression\"\n[suite.data]\npath = \"{name}\"\nlabel = \"a\"\n[suite.data.schema]\nmin_rows = 1\n"
+            ),
+        )
+        .unwrap();
+        let output = mlops_ci()
+            .args(["data", "check", "--format", "json"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{name}");
+        let report = json(&output.stdout);
+        let error = report["suites"][0]["error"].as_str().unwrap();
+        assert!(
+            error.contains(name) && error.contains(line),
+            "{name}: {error}"
+        );
+    }
+}
