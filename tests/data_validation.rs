@@ -256,3 +256,112 @@ fn malformed_files_are_errors_with_file_and_line() {
         );
     }
 }
+
+const IRIS_WITH_CONTRACT: &str = r#"[[suite]]
+name = "iris"
+model = "models/model.onnx"
+task = "classification"
+
+[suite.data]
+path = "data/test.csv"
+label = "species"
+
+[suite.data.schema]
+max_duplicate_rows = 0
+
+[suite.data.schema.columns.petal_length]
+type = "float"
+nullable = false
+min = 0.5
+max = 8
+
+[suite.data.schema.columns.species]
+allowed = ["setosa", "versicolor", "virginica"]
+
+[suite.drift]
+severity = "fail"
+
+[[suite.gate]]
+metric = "accuracy"
+max_regression = 0.05
+"#;
+
+/// A change that touches only the data: the suite runs, the contract is checked on the new
+/// rows and drift is measured against the base revision's data file, read from git.
+#[test]
+fn a_data_only_change_is_validated_against_the_base_revisions_data() {
+    let repo = support::Project::new();
+    repo.write("mlops-ci.toml", IRIS_WITH_CONTRACT);
+    repo.copy(&support::example("iris/data/test.csv"), "data/test.csv");
+    repo.copy(
+        &support::example("iris/models/baseline.onnx"),
+        "models/model.onnx",
+    );
+    repo.commit_all("iris");
+    repo.git(&["checkout", "-q", "-b", "more-data"]);
+    // Every petal 3 cm longer, and row 10 twice.
+    let text = std::fs::read_to_string(support::example("iris/data/test.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut changed = format!("{}\n", lines.next().unwrap());
+    let mut tenth = String::new();
+    for (i, line) in lines.enumerate() {
+        let mut cells: Vec<String> = line.split(',').map(str::to_owned).collect();
+        cells[2] = format!("{:.1}", cells[2].parse::<f64>().unwrap() + 3.0);
+        let row = cells.join(",");
+        if i == 9 {
+            tenth = row.clone();
+        }
+        changed.push_str(&row);
+        changed.push('\n');
+    }
+    changed.push_str(&tenth);
+    changed.push('\n');
+    repo.write("data/test.csv", changed);
+    repo.commit_all("new data");
+
+    let detect = repo
+        .mlops_ci()
+        .args(["detect", "--base", "main", "--json"])
+        .output()
+        .unwrap();
+    let detection = json(&detect.stdout);
+    assert!(
+        detection.to_string().contains("iris"),
+        "a data-only change affects the suite: {detection}"
+    );
+    let output = repo
+        .mlops_ci()
+        .args(["check", "--base", "main", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let report = json(&output.stdout);
+    let suite = &report["suites"][0];
+    let section = &suite["data_validation"];
+    assert_eq!(section["base"]["source"], "main", "{section:#}");
+    let duplicates = broken(section)
+        .into_iter()
+        .find(|c| c["check"] == "duplicate_rows")
+        .unwrap_or_else(|| panic!("{section:#}"));
+    assert_eq!(duplicates["rows"][0]["row"], 61);
+    assert_eq!(duplicates["rows"][0]["line"], 62);
+    assert_eq!(duplicates["rows"][0]["value"], "repeats row 10");
+    assert!(
+        broken(section).iter().any(|c| c["check"] == "max"),
+        "{section:#}"
+    );
+    assert!(drifted(section).contains(&"petal_length"), "{section:#}");
+    let diff = &section["diff"];
+    assert_eq!(diff["rows_before"], 60);
+    assert_eq!(diff["rows_now"], 61);
+    assert_eq!(diff["rows_removed"], 60, "every row changed: {diff:#}");
+    for name in ["data.contract", "data.drift"] {
+        let g = suite["gates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["metric"] == name)
+            .unwrap_or_else(|| panic!("no {name} gate: {suite:#}"));
+        assert_eq!(g["outcome"], "fail", "{g:#}");
+    }
+}

@@ -123,7 +123,22 @@ fn assert_markdown_is_defused(markdown: &str) {
 /// run of exactly n) removed: what GitHub reads as Markdown rather than literal text.
 fn outside_code_spans(markdown: &str) -> String {
     let mut out = String::new();
+    // A fenced block (CommonMark): from a line opening with n >= 3 backticks to a line of at
+    // least n backticks and nothing else; GitHub renders everything between as text.
+    let fence = |line: &str| line.trim_start().chars().take_while(|&c| c == '`').count();
+    let mut open_fence: Option<usize> = None;
     for line in markdown.lines() {
+        if let Some(n) = open_fence {
+            let trimmed = line.trim();
+            if fence(trimmed) >= n && trimmed.chars().all(|c| c == '`') {
+                open_fence = None;
+            }
+            continue;
+        }
+        if fence(line) >= 3 {
+            open_fence = Some(fence(line));
+            continue;
+        }
         let chars: Vec<char> = line.chars().collect();
         let mut i = 0;
         while i < chars.len() {

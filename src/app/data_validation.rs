@@ -129,7 +129,7 @@ pub(super) fn gates(
         .cloned()
         .collect();
     if section.base.is_some() && suite.drift.enabled {
-        gates.push(drift_gate(config, suite, "data.drift", &columns));
+        gates.extend(drift_gate(config, suite, "data.drift", &columns));
     }
     let predictions: Vec<ColumnDrift> = section
         .drift
@@ -137,19 +137,22 @@ pub(super) fn gates(
         .filter(|d| d.role == DriftRole::Prediction)
         .cloned()
         .collect();
-    if !predictions.is_empty() {
-        gates.push(drift_gate(config, suite, "prediction.drift", &predictions));
-    }
+    gates.extend(drift_gate(config, suite, "prediction.drift", &predictions));
     gates
 }
 
-/// A drift gate over `results` (columns, or predictions).
+/// A drift gate over `results` (columns, or predictions). Drift only at `warn` is a
+/// warning when found and nothing otherwise: not a gate a suite can pass on.
 fn drift_gate(
     config: &Config,
     suite: &SuiteConfig,
     name: &str,
     results: &[ColumnDrift],
-) -> GateResult {
+) -> Option<GateResult> {
+    let gating = results.iter().any(|d| d.severity == Severity::Fail);
+    if results.is_empty() || !(gating || results.iter().any(|d| d.drifted)) {
+        return None;
+    }
     let drifted: Vec<&ColumnDrift> = results.iter().filter(|d| d.drifted).collect();
     let outcome = worst(drifted.iter().map(|d| d.severity));
     let reason = if drifted.is_empty() {
@@ -163,14 +166,20 @@ fn drift_gate(
                 None => format!("`{}` ({} {})", d.column, d.test, short(d.statistic)),
             })
             .collect();
-        format!(
-            "{} of {} columns drifted: {}",
-            drifted.len(),
-            results.len(),
-            names.join(", ")
-        )
+        match name {
+            "prediction.drift" => format!(
+                "the two models' predictions are distributed differently: {}",
+                names.join(", ")
+            ),
+            _ => format!(
+                "{} of {} columns drifted: {}",
+                drifted.len(),
+                results.len(),
+                names.join(", ")
+            ),
+        }
     };
-    gate(config, suite, name, outcome, reason)
+    Some(gate(config, suite, name, outcome, reason))
 }
 
 /// Three significant digits, small p-values in scientific notation.

@@ -91,6 +91,11 @@ pub fn run(
                 line: data.line(),
             });
         }
+        // The data's own verdict stands beside the error: a broken contract is still shown
+        // (and annotated) when the models could not run on that data.
+        if let Some(section) = &report.data_validation {
+            report.gates = super::data_validation::gates(config, suite, section);
+        }
         report.verdict = Verdict::Error;
     }
     SuiteOutcome { report, provider }

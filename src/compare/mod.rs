@@ -155,11 +155,12 @@ impl Verdict {
 }
 
 /// A suite's verdict from its gate results. A suite without gates checked nothing: it says
-/// so (`NoGates`) rather than passing, whatever its metrics did.
+/// so (`NoGates`) rather than passing, whatever its metrics did. Warnings (drift at the
+/// default `warn` severity) are shown, but are not gates a suite can pass on.
 pub fn suite_verdict(gates: &[GateResult], has_baseline: bool) -> Verdict {
     if gates.iter().any(|g| g.outcome == GateOutcome::Fail) {
         Verdict::Fail
-    } else if gates.is_empty() {
+    } else if gates.iter().all(|g| g.outcome == GateOutcome::Warn) {
         Verdict::NoGates
     } else if !has_baseline {
         Verdict::NoBaseline
