@@ -177,6 +177,11 @@ pub struct DataCheckArgs {
     #[arg(long = "suite", value_name = "NAME")]
     pub suites: Vec<String>,
 
+    /// Check the data against this change's contract even where it loosens the base
+    /// revision's (without it, the data must pass both).
+    #[arg(long)]
+    pub accept_gate_changes: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -177,6 +177,7 @@ fn run(cli: &Cli) -> Result<u8> {
                     .as_deref()
                     .map(|f| cli.dir.join(f))
                     .as_deref(),
+                args.accept_gate_changes.then_some("--accept-gate-changes"),
             )?;
             emit(&report, &args.output, color)
         }

@@ -51,6 +51,7 @@ fn alarms(set: &str) -> (u64, Vec<String>) {
         write(&b, &header, &rows[half..]);
         let section = validate::validate(&validate::Inputs {
             schema: None,
+            held_schema: None,
             drift: &drift,
             label: Some("target"),
             classification: set != "diabetes",

@@ -365,3 +365,60 @@ fn a_data_only_change_is_validated_against_the_base_revisions_data() {
         assert_eq!(g["outcome"], "fail", "{g:#}");
     }
 }
+
+/// A change that loosens the contract together with the data that breaks it: the base
+/// revision's contract still applies, unless the loosening is accepted.
+#[test]
+fn a_change_cannot_loosen_the_contract_its_own_data_is_checked_against() {
+    let repo = support::Project::new();
+    let config = IRIS_WITH_CONTRACT.replace("[suite.drift]\nseverity = \"fail\"\n", "");
+    repo.write("mlops-ci.toml", &config);
+    repo.copy(&support::example("iris/data/test.csv"), "data/test.csv");
+    repo.copy(
+        &support::example("iris/models/baseline.onnx"),
+        "models/model.onnx",
+    );
+    repo.commit_all("iris");
+    repo.git(&["checkout", "-q", "-b", "loosen"]);
+    let text = std::fs::read_to_string(support::example("iris/data/test.csv")).unwrap();
+    // Row 1's petal length far out of range, and the contract's maximum raised to let it in.
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let mut cells: Vec<String> = lines[1].split(',').map(str::to_owned).collect();
+    cells[2] = "42.0".to_owned();
+    lines[1] = cells.join(",");
+    repo.write("data/test.csv", lines.join("\n") + "\n");
+    repo.write("mlops-ci.toml", config.replace("max = 8", "max = 50"));
+    repo.commit_all("loosen the contract");
+
+    let run = |extra: &[&str]| {
+        let output = repo
+            .mlops_ci()
+            .args(["data", "check", "--base", "main", "--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        (json(&output.stdout), output.status.code())
+    };
+    let (report, status) = run(&[]);
+    let section = &report["suites"][0]["data_validation"];
+    let max = broken(section)
+        .into_iter()
+        .find(|c| c["check"] == "max")
+        .unwrap_or_else(|| panic!("the base's `max = 8` still holds: {section:#}"));
+    assert_eq!(max["rows"][0]["row"], 1);
+    assert!(
+        max["message"].as_str().unwrap().contains("base revision"),
+        "{max:#}"
+    );
+    assert_eq!(status, Some(1));
+    let policy = report["gate_policy"]["notes"].to_string();
+    assert!(policy.contains("alters the data contract"), "{policy}");
+
+    let (report, status) = run(&["--accept-gate-changes"]);
+    let section = &report["suites"][0]["data_validation"];
+    assert!(
+        broken(section).iter().all(|c| c["outcome"] == "warn"),
+        "accepted: {section:#}"
+    );
+    assert_eq!(status, Some(0));
+}

@@ -8,7 +8,7 @@ use std::path::Path;
 use super::baseline::BaselineSource;
 use super::data_change::{BaseDataProblem, base_copy};
 use crate::compare::{GateOutcome, GateResult, Verdict};
-use crate::config::{Config, Severity, SuiteConfig};
+use crate::config::{Config, SchemaConfig, Severity, SuiteConfig};
 use crate::data::DataError;
 use crate::error::Result;
 use crate::eval::Predictions;
@@ -26,6 +26,7 @@ pub(super) fn run(
     config: &Config,
     suite: &SuiteConfig,
     source: &BaselineSource,
+    held_contract: Option<&SchemaConfig>,
 ) -> std::result::Result<Option<DataValidation>, DataError> {
     let data_path = config.resolve(&suite.data.path);
     let display = suite.data.path.display().to_string();
@@ -60,11 +61,12 @@ pub(super) fn run(
         }
         _ => None,
     };
-    if suite.data.schema.is_none() && base.is_none() {
+    if suite.data.schema.is_none() && held_contract.is_none() && base.is_none() {
         return Ok(None);
     }
     let mut section = validate::validate(&validate::Inputs {
         schema: suite.data.schema.as_ref(),
+        held_schema: held_contract,
         drift: &suite.drift,
         label: suite.data.label.as_deref(),
         classification: suite.task == crate::config::Task::Classification,
@@ -89,7 +91,7 @@ pub(super) fn gates(
     section: &DataValidation,
 ) -> Vec<GateResult> {
     let mut gates = Vec::new();
-    if suite.data.schema.is_some() {
+    if !section.checks.is_empty() {
         let broken: Vec<_> = section.broken_checks().collect();
         let outcome = worst(broken.iter().map(|c| match c.outcome {
             CheckOutcome::Fail => Severity::Fail,
@@ -292,6 +294,7 @@ pub fn data_profile(path: &Path, label: Option<&str>) -> Result<String> {
         path,
         &validate::pass::PassSpec {
             schema: None,
+            held_schema: None,
             label,
             key: None,
             known_classes: None,
@@ -314,6 +317,7 @@ pub fn data_check(
     wanted: &[String],
     base: Option<&str>,
     base_file: Option<&Path>,
+    accepted_by: Option<&str>,
 ) -> Result<Report> {
     super::check_suite_names(config, wanted)?;
     let source = match base_file {
@@ -322,6 +326,7 @@ pub fn data_check(
         },
         None => BaselineSource::resolve(config, base, None)?,
     };
+    let plan = super::gate_plan::GatePlan::new(config, &source, accepted_by);
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -340,16 +345,16 @@ pub fn data_check(
         suites: Vec::new(),
         skipped: Vec::new(),
         notes: Vec::new(),
-        gate_policy: None,
+        gate_policy: matches!(source, BaselineSource::Git { .. }).then(|| plan.report.clone()),
     };
-    for suite in config
+    let wanted_suites = config
         .suites
         .iter()
-        .filter(|s| wanted.is_empty() || wanted.iter().any(|w| w == s.name()))
-    {
-        report
-            .suites
-            .push(data_suite(config, suite, &source, base_file));
+        .filter(|s| wanted.is_empty() || wanted.iter().any(|w| w == s.name()));
+    for suite in wanted_suites {
+        let held = plan.held_contract(suite);
+        let section = data_suite(config, suite, &source, base_file, held);
+        report.suites.push(section);
     }
     report.verdict = Verdict::combine(report.suites.iter().map(|s| s.verdict));
     Ok(report)
@@ -361,11 +366,13 @@ fn data_suite(
     suite: &SuiteConfig,
     source: &BaselineSource,
     base_file: Option<&Path>,
+    held_contract: Option<&SchemaConfig>,
 ) -> SuiteReport {
     let mut report = SuiteReport::named(suite.name(), &suite.task.to_string());
     let section = match base_file {
         Some(file) => validate::validate(&validate::Inputs {
             schema: suite.data.schema.as_ref(),
+            held_schema: None,
             drift: &suite.drift,
             label: suite.data.label.as_deref(),
             classification: suite.task == crate::config::Task::Classification,
@@ -376,7 +383,7 @@ fn data_suite(
             cap: DEFAULT_CAP,
         })
         .map(Some),
-        None => run(config, suite, source),
+        None => run(config, suite, source, held_contract),
     };
     match section {
         Ok(Some(section)) => {

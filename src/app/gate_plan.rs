@@ -5,11 +5,14 @@ use std::collections::HashMap;
 
 use super::baseline::BaselineSource;
 use crate::compare::{self, GateChange};
-use crate::config::{Config, DataChangePolicy, GateSpec, SuiteConfig};
+use crate::config::{Config, DataChangePolicy, GateSpec, SchemaConfig, SuiteConfig};
 use crate::report::GatePolicyReport;
 
 pub struct GatePlan {
     by_suite: HashMap<String, Vec<GateSpec>>,
+    /// The base's data contract of each suite whose contract the change altered, unaccepted:
+    /// the data must pass it too.
+    held_contracts: HashMap<String, SchemaConfig>,
     /// `[baseline] data_change` in force: the base's, if the change relaxes it unaccepted.
     pub data_change: DataChangePolicy,
     pub report: GatePolicyReport,
@@ -26,10 +29,17 @@ impl GatePlan {
             .unwrap_or_else(|| suite.gate_specs(config))
     }
 
+    /// The base revision's data contract, when the change altered `suite`'s and nothing
+    /// accepted it.
+    pub fn held_contract(&self, suite: &SuiteConfig) -> Option<&SchemaConfig> {
+        self.held_contracts.get(suite.name())
+    }
+
     /// Works the plan out. `accepted_by`: what accepts loosened gates, if anything.
     pub fn new(config: &Config, baseline: &BaselineSource, accepted_by: Option<&str>) -> Self {
         let own = |source: String| GatePlan {
             by_suite: HashMap::new(),
+            held_contracts: HashMap::new(),
             data_change: config.baseline.data_change,
             report: GatePolicyReport {
                 source,
@@ -103,6 +113,24 @@ impl GatePlan {
             );
             plan.by_suite.insert(suite.name().to_owned(), gates);
             changes.extend(suite_changes);
+            if let Some(held) = &then.data.schema
+                && then.data.schema != suite.data.schema
+            {
+                plan.report.notes.push(match accepted_by {
+                    Some(by) => format!(
+                        "suite `{}`: this change alters the data contract of {at}; accepted by {by}",
+                        suite.name()
+                    ),
+                    None => format!(
+                        "suite `{}`: this change alters the data contract of {at}; the data must pass that contract too",
+                        suite.name()
+                    ),
+                });
+                if accepted_by.is_none() {
+                    plan.held_contracts
+                        .insert(suite.name().to_owned(), held.clone());
+                }
+            }
         }
         for then in &base_config.suites {
             if config.suite(then.name()).is_none() {

@@ -11,7 +11,7 @@ use super::model_outputs::{identity_with, load, probability_view, score_notes};
 use crate::compare::bootstrap::{self, BootstrapSettings, ClassifierExamples, Examples};
 use crate::compare::significance::{self, SuiteStatistics};
 use crate::compare::{self, Verdict, flips};
-use crate::config::{Config, DataChangePolicy, Device, GateSpec, SuiteConfig, Task};
+use crate::config::{Config, DataChangePolicy, Device, GateSpec, SchemaConfig, SuiteConfig, Task};
 use crate::data::Targets;
 use crate::error::{Error, Result};
 use crate::eval::{self, ModelOutcome, ModelRunner, Predictions};
@@ -37,6 +37,8 @@ pub struct SuitePlan<'a> {
     pub data_change: DataChangePolicy,
     /// What accepts loosened gates, if anything (old-data gate failures too).
     pub accepted_by: Option<&'a str>,
+    /// The base revision's data contract, when the change altered it unaccepted.
+    pub held_contract: Option<&'a SchemaConfig>,
 }
 
 pub struct SuiteOutcome {
@@ -60,7 +62,7 @@ pub fn run(
     // The data first: a malformed file stops here, with its line; a broken contract is
     // reported whatever the models do.
     let validated = tracing::info_span!("validate data")
-        .in_scope(|| super::data_validation::run(config, suite, baseline));
+        .in_scope(|| super::data_validation::run(config, suite, baseline, plan.held_contract));
     match validated {
         Ok(section) => report.data_validation = section,
         Err(e) => {

@@ -37,7 +37,7 @@ impl Policy {
 }
 
 /// `[suite.data.schema]`: the data contract, checked on every row of the suite's data.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SchemaConfig {
     /// Severity of every rule that does not set its own.
@@ -96,7 +96,7 @@ impl std::fmt::Display for ColumnType {
 }
 
 /// `[suite.data.schema.columns.NAME]`: the rules of one column.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ColumnRule {
     /// The column must be present (default true).

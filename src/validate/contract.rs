@@ -336,6 +336,28 @@ impl<'a> ContractChecker<'a> {
     }
 }
 
+/// `own` (the change's contract) with the broken rules of `held` (the base revision's) that
+/// `own` does not break: a change cannot loosen the contract its data is checked against.
+pub fn hold(mut own: Vec<DataCheck>, held: Vec<DataCheck>) -> Vec<DataCheck> {
+    for mut check in held {
+        let same = |c: &DataCheck| c.check == check.check && c.column == check.column;
+        let broken_here = own
+            .iter()
+            .any(|c| same(c) && c.outcome != CheckOutcome::Pass);
+        if check.outcome == CheckOutcome::Pass || broken_here {
+            continue;
+        }
+        check.message = format!(
+            "{} (the base revision's contract, which this change loosened)",
+            check.message
+        );
+        own.retain(|c| !same(c));
+        own.push(check);
+    }
+    own.sort_by_key(|c| c.outcome);
+    own
+}
+
 impl ColumnCheck {
     fn observe(&mut self, at: RowAt, cell: Cell<'_>) {
         let name = self.name.as_str();

@@ -31,6 +31,8 @@ use pass::{FileScan, PassSpec, scan_file};
 #[derive(Debug, Clone, Copy)]
 pub struct Inputs<'a> {
     pub schema: Option<&'a SchemaConfig>,
+    /// The base revision's contract, when the change altered it unaccepted: checked too.
+    pub held_schema: Option<&'a SchemaConfig>,
     pub drift: &'a DriftConfig,
     pub label: Option<&'a str>,
     /// The label holds classes: new and vanished ones are checked against the base data.
@@ -52,6 +54,7 @@ pub fn validate(inputs: &Inputs<'_>) -> Result<DataValidation, DataError> {
     let mut notes = Vec::new();
     let spec = PassSpec {
         schema: None,
+        held_schema: None,
         label: inputs.label,
         key: inputs.key,
         known_classes: None,
@@ -80,6 +83,7 @@ pub fn validate(inputs: &Inputs<'_>) -> Result<DataValidation, DataError> {
         inputs.data,
         &PassSpec {
             schema: inputs.schema,
+            held_schema: inputs.held_schema,
             known_classes: known_classes.as_deref(),
             ..spec
         },

@@ -15,6 +15,9 @@ use crate::report::DataCheck;
 #[derive(Debug, Clone, Copy)]
 pub struct PassSpec<'a> {
     pub schema: Option<&'a SchemaConfig>,
+    /// A second contract the data must pass too (the base revision's, when the change altered
+    /// it): its broken rules are added, marked as held.
+    pub held_schema: Option<&'a SchemaConfig>,
     pub label: Option<&'a str>,
     /// `data.key`: rows are matched by it in the diff.
     pub key: Option<&'a str>,
@@ -61,9 +64,10 @@ pub fn scan_file(path: &Path, spec: &PassSpec<'_>) -> Result<FileScan, DataError
     let mut scanner = super::scan::open(path)?;
     let columns = scanner.columns().to_vec();
     let mut profile = Profile::new(&columns);
-    let mut checker = spec.schema.map(|schema| {
-        ContractChecker::new(schema, &columns, spec.label, spec.known_classes, spec.cap)
-    });
+    let checker_for =
+        |schema| ContractChecker::new(schema, &columns, spec.label, spec.known_classes, spec.cap);
+    let mut checker = spec.schema.map(checker_for);
+    let mut held = spec.held_schema.map(checker_for);
     let key = spec.key.and_then(|k| columns.iter().position(|c| c == k));
     let mut rows: HashSample<RowSeen> = HashSample::new(spec.cap);
     let mut keys: Option<HashSample<KeySeen>> = key.map(|_| HashSample::new(spec.cap));
@@ -83,10 +87,10 @@ pub fn scan_file(path: &Path, spec: &PassSpec<'_>) -> Result<FileScan, DataError
                 occurrences: 0,
             }) {
                 seen.occurrences += 1;
-                if seen.occurrences > 1
-                    && let Some(checker) = &mut checker
-                {
-                    checker.duplicate(at, seen.first);
+                if seen.occurrences > 1 {
+                    for checker in checker.iter_mut().chain(held.iter_mut()) {
+                        checker.duplicate(at, seen.first);
+                    }
                 }
             }
             if let (Some(k), Some(keys)) = (key, &mut keys)
@@ -94,7 +98,7 @@ pub fn scan_file(path: &Path, spec: &PassSpec<'_>) -> Result<FileScan, DataError
             {
                 seen.row_hash = row_hash;
             }
-            if let Some(checker) = &mut checker {
+            for checker in checker.iter_mut().chain(held.iter_mut()) {
                 checker.observe(&chunk, r);
             }
         }
@@ -109,8 +113,14 @@ pub fn scan_file(path: &Path, spec: &PassSpec<'_>) -> Result<FileScan, DataError
         keys,
         checks: Vec::new(),
     };
+    let duplicates = scan.duplicates();
     if let Some(checker) = checker {
-        scan.checks = checker.finish(&scan.profile, spec.known_classes, scan.duplicates());
+        scan.checks = checker.finish(&scan.profile, spec.known_classes, duplicates);
+    }
+    if let Some(held) = held {
+        let own = std::mem::take(&mut scan.checks);
+        let held = held.finish(&scan.profile, spec.known_classes, duplicates);
+        scan.checks = super::contract::hold(own, held);
     }
     Ok(scan)
 }
