@@ -297,7 +297,6 @@ pub fn data_profile(path: &Path, label: Option<&str>) -> Result<String> {
             held_schema: None,
             label,
             key: None,
-            known_classes: None,
             cap: DEFAULT_CAP,
         },
     )?;

@@ -2,14 +2,14 @@
 //! that break it and keeps the first few offending rows; rules about the whole file (row
 //! counts, null shares, vanished classes) are decided from the profile at the end.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use regex::Regex;
 use rustc_hash::FxBuildHasher;
 
 use super::cells::{Cell, Chunk, RowAt};
 use super::hashes::{CellHasher, HashSample};
-use super::profile::{Profile, category_name};
+use super::profile::{MAX_CATEGORIES, Profile, category_name};
 use crate::config::{ColumnType, SchemaConfig, Severity};
 use crate::report::{CheckOutcome, DataCheck, Offender};
 
@@ -101,20 +101,19 @@ pub struct ContractChecker<'a> {
     extra: Vec<String>,
     /// The label column's position and name.
     label: Option<(usize, String)>,
-    /// The base data's label values: a label outside them is a new class.
-    known_classes: Option<HashSet<String, FxBuildHasher>>,
-    new_classes: Tally,
+    /// The first rows of each label value (up to [`MAX_CATEGORIES`] values): once the base
+    /// data's classes are known, those of the values it lacks are the new classes' rows. So
+    /// the two files are read at the same time.
+    label_rows: HashMap<Box<str>, Tally, FxBuildHasher>,
     duplicates: Tally,
 }
 
 impl<'a> ContractChecker<'a> {
-    /// `file_columns` as the scanner found them; `label` the label column's name;
-    /// `known_classes` the base data's label values, when there is base data.
+    /// `file_columns` as the scanner found them; `label` the label column's name.
     pub fn new(
         schema: &'a SchemaConfig,
         file_columns: &[String],
         label: Option<&str>,
-        known_classes: Option<&[String]>,
         unique_cap: usize,
     ) -> Self {
         let index = |name: &str| file_columns.iter().position(|c| c == name);
@@ -154,8 +153,7 @@ impl<'a> ContractChecker<'a> {
             columns,
             extra,
             label: label.and_then(|l| Some((index(l)?, l.to_owned()))),
-            known_classes: known_classes.map(|k| k.iter().cloned().collect()),
-            new_classes: Tally::default(),
+            label_rows: HashMap::default(),
             duplicates: Tally::default(),
         }
     }
@@ -168,12 +166,17 @@ impl<'a> ContractChecker<'a> {
                 check.observe(at, chunk.cell(r, c));
             }
         }
-        if let (Some((label, name)), Some(known)) = (&self.label, &self.known_classes) {
+        if let Some((label, name)) = &self.label {
             let cell = chunk.cell(r, *label);
-            if let Some(value) = canonical(cell)
-                && !known.contains(value.as_ref())
-            {
-                self.new_classes.add(at, Some(name), || shown(cell));
+            if let Some(value) = canonical(cell) {
+                let known = self.label_rows.contains_key(value.as_ref());
+                if known || self.label_rows.len() < MAX_CATEGORIES {
+                    let rows = match self.label_rows.get_mut(value.as_ref()) {
+                        Some(rows) => rows,
+                        None => self.label_rows.entry(value.into()).or_default(),
+                    };
+                    rows.add(at, Some(name), || shown(cell));
+                }
             }
         }
     }
@@ -272,18 +275,24 @@ impl<'a> ContractChecker<'a> {
         if let (Some((_, label)), Some(base)) = (&self.label, base_classes) {
             let label = label.as_str();
             if let Some(severity) = schema.new_classes.severity() {
-                let count = self.new_classes.count;
-                let values: Vec<&str> = {
-                    let mut v: Vec<&str> = self
-                        .new_classes
-                        .rows
-                        .iter()
-                        .map(|o| o.value.as_str())
-                        .collect();
-                    v.sort_unstable();
-                    v.dedup();
-                    v
-                };
+                let known: HashSet<&str> = base.iter().map(String::as_str).collect();
+                let mut values: Vec<&str> = self
+                    .label_rows
+                    .keys()
+                    .map(AsRef::as_ref)
+                    .filter(|v| !known.contains(v))
+                    .collect();
+                values.sort_unstable();
+                let mut new_classes = Tally::default();
+                for value in &values {
+                    let tally = &self.label_rows[*value];
+                    new_classes.count += tally.count;
+                    new_classes.rows.extend(tally.rows.iter().cloned());
+                }
+                new_classes.rows.sort_by_key(|o| o.row);
+                new_classes.rows.truncate(ROWS_SHOWN);
+                let count = new_classes.count;
+                values.truncate(5);
                 out.push(check(
                     "new_class",
                     Some(label),
@@ -297,7 +306,7 @@ impl<'a> ContractChecker<'a> {
                             values.join(", ")
                         )
                     },
-                    self.new_classes,
+                    new_classes,
                 ));
             }
             if let (Some(severity), Some(now)) = (

@@ -25,7 +25,7 @@ use std::path::Path;
 use crate::config::{DriftConfig, SchemaConfig};
 use crate::data::DataError;
 use crate::report::{BaseData, DataValidation};
-use pass::{FileScan, PassSpec, scan_file};
+use pass::{PassSpec, scan_file};
 
 /// What to validate: the suite's settings and its files.
 #[derive(Debug, Clone, Copy)]
@@ -48,46 +48,54 @@ pub struct Inputs<'a> {
 }
 
 /// Validates the data: the contract on the current file, drift and the diff against the
-/// base's. A malformed current file is an error (with file and line); an unreadable base
-/// file only a note, since the current data can still be checked.
+/// base's. The two files are read at the same time, one thread each. A malformed current
+/// file is an error (with file and line); an unreadable base file only a note, since the
+/// current data can still be checked.
 pub fn validate(inputs: &Inputs<'_>) -> Result<DataValidation, DataError> {
     let mut notes = Vec::new();
     let spec = PassSpec {
-        schema: None,
-        held_schema: None,
+        schema: inputs.schema,
+        held_schema: inputs.held_schema,
         label: inputs.label,
         key: inputs.key,
-        known_classes: None,
         cap: inputs.cap,
     };
-    let mut base = match inputs.base {
-        Some((path, source)) => match scan_file(path, &spec) {
-            Ok(scan) => Some((scan, source)),
-            Err(e) => {
-                notes.push(format!(
-                    "the base data ({source}) cannot be read, so there is no drift or diff: {e}"
-                ));
-                None
-            }
-        },
+    let base_spec = PassSpec {
+        schema: None,
+        held_schema: None,
+        ..spec
+    };
+    let (base, now) = std::thread::scope(|scope| {
+        let base = inputs
+            .base
+            .map(|(path, source)| (scope.spawn(move || scan_file(path, &base_spec)), source));
+        let now = scan_file(inputs.data, &spec);
+        let base = base.map(|(thread, source)| {
+            let scan = thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (scan, source)
+        });
+        (base, now)
+    });
+    let mut now = now?;
+    let mut base = match base {
+        Some((Ok(scan), source)) => Some((scan, source)),
+        Some((Err(e), source)) => {
+            notes.push(format!(
+                "the base data ({source}) cannot be read, so there is no drift or diff: {e}"
+            ));
+            None
+        }
         None => None,
     };
-    let known_classes: Option<Vec<String>> = base
+    let base_classes: Option<Vec<String>> = base
         .as_ref()
         .filter(|_| inputs.classification)
         .and_then(|(scan, _)| {
             let counts = scan.profile.column(inputs.label?)?.categories()?;
             Some(counts.into_iter().map(|(class, _)| class).collect())
         });
-    let mut now = scan_file(
-        inputs.data,
-        &PassSpec {
-            schema: inputs.schema,
-            held_schema: inputs.held_schema,
-            known_classes: known_classes.as_deref(),
-            ..spec
-        },
-    )?;
     if let Some(key) = inputs.key
         && now.keys.is_none()
     {
@@ -100,7 +108,7 @@ pub fn validate(inputs: &Inputs<'_>) -> Result<DataValidation, DataError> {
         rows: now.profile.rows,
         columns: now.profile.columns.len(),
         base: None,
-        checks: std::mem::take(&mut now.checks),
+        checks: now.checks(base_classes.as_deref()),
         drift: Vec::new(),
         diff: None,
         notes,
@@ -111,25 +119,16 @@ pub fn validate(inputs: &Inputs<'_>) -> Result<DataValidation, DataError> {
             rows: base.profile.rows,
         });
         if inputs.drift.enabled {
-            report.drift = measure_drift(inputs, base, &now, &mut report.notes);
+            let pairs = drift::pairs(
+                inputs.drift,
+                &base.profile,
+                &now.profile,
+                inputs.label,
+                inputs.key,
+            );
+            report.drift = drift::measure(inputs.drift, &pairs, &mut report.notes);
         }
         report.diff = Some(diff::diff(base, &mut now, inputs.key));
     }
     Ok(report)
-}
-
-fn measure_drift(
-    inputs: &Inputs<'_>,
-    base: &FileScan,
-    now: &FileScan,
-    notes: &mut Vec<String>,
-) -> Vec<crate::report::ColumnDrift> {
-    let pairs = drift::pairs(
-        inputs.drift,
-        &base.profile,
-        &now.profile,
-        inputs.label,
-        inputs.key,
-    );
-    drift::measure(inputs.drift, &pairs, notes)
 }

@@ -21,8 +21,6 @@ pub struct PassSpec<'a> {
     pub label: Option<&'a str>,
     /// `data.key`: rows are matched by it in the diff.
     pub key: Option<&'a str>,
-    /// The base data's label values: others are new classes.
-    pub known_classes: Option<&'a [String]>,
     /// Entries each hash sample keeps before thinning ([`super::hashes::DEFAULT_CAP`]).
     pub cap: usize,
 }
@@ -41,17 +39,33 @@ pub struct KeySeen {
 }
 
 /// What a pass found.
-#[derive(Debug)]
-pub struct FileScan {
+pub struct FileScan<'a> {
     pub profile: Profile,
     pub rows: HashSample<RowSeen>,
     /// With `data.key` (when the file has that column).
     pub keys: Option<HashSample<KeySeen>>,
-    /// The contract's checks, broken ones first; empty without a contract.
-    pub checks: Vec<DataCheck>,
+    /// The contract's checks (and the held contract's), decided by [`FileScan::checks`].
+    checker: Option<ContractChecker<'a>>,
+    held: Option<ContractChecker<'a>>,
 }
 
-impl FileScan {
+impl FileScan<'_> {
+    /// The contract's checks, broken ones first (empty without a contract), once the base
+    /// data's classes are known (`None`: no base data, or no classes to compare).
+    pub fn checks(&mut self, base_classes: Option<&[String]>) -> Vec<DataCheck> {
+        let duplicates = self.duplicates();
+        let own = self.checker.take().map_or_else(Vec::new, |checker| {
+            checker.finish(&self.profile, base_classes, duplicates)
+        });
+        match self.held.take() {
+            Some(held) => {
+                let held = held.finish(&self.profile, base_classes, duplicates);
+                super::contract::hold(own, held)
+            }
+            None => own,
+        }
+    }
+
     /// Rows that repeat an earlier row, and whether the count is an estimate.
     pub fn duplicates(&self) -> (u64, bool) {
         let kept: u64 = self.rows.iter().map(|(_, r)| r.occurrences - 1).sum();
@@ -60,12 +74,11 @@ impl FileScan {
 }
 
 /// Reads `path` to the end, or to its first malformed row.
-pub fn scan_file(path: &Path, spec: &PassSpec<'_>) -> Result<FileScan, DataError> {
+pub fn scan_file<'a>(path: &Path, spec: &PassSpec<'a>) -> Result<FileScan<'a>, DataError> {
     let mut scanner = super::scan::open(path)?;
     let columns = scanner.columns().to_vec();
     let mut profile = Profile::new(&columns);
-    let checker_for =
-        |schema| ContractChecker::new(schema, &columns, spec.label, spec.known_classes, spec.cap);
+    let checker_for = |schema| ContractChecker::new(schema, &columns, spec.label, spec.cap);
     let mut checker = spec.schema.map(checker_for);
     let mut held = spec.held_schema.map(checker_for);
     let key = spec.key.and_then(|k| columns.iter().position(|c| c == k));
@@ -107,20 +120,11 @@ pub fn scan_file(path: &Path, spec: &PassSpec<'_>) -> Result<FileScan, DataError
             break;
         }
     }
-    let mut scan = FileScan {
+    Ok(FileScan {
         profile,
         rows,
         keys,
-        checks: Vec::new(),
-    };
-    let duplicates = scan.duplicates();
-    if let Some(checker) = checker {
-        scan.checks = checker.finish(&scan.profile, spec.known_classes, duplicates);
-    }
-    if let Some(held) = held {
-        let own = std::mem::take(&mut scan.checks);
-        let held = held.finish(&scan.profile, spec.known_classes, duplicates);
-        scan.checks = super::contract::hold(own, held);
-    }
-    Ok(scan)
+        checker,
+        held,
+    })
 }
