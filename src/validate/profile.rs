@@ -266,20 +266,33 @@ impl Categories {
                 }
             },
         }
-        if self.len() > MAX_CATEGORIES {
-            *self = Categories {
-                overflowed: true,
-                ..Categories::default()
-            };
-        }
     }
 
-    fn merge(&mut self, other: &Categories) {
-        if other.overflowed {
-            *self = other.clone();
-            return;
+    /// Past [`MAX_CATEGORIES`]: the counts are dropped, their values go to `distinct`.
+    fn overflow_into(&mut self, distinct: &mut HllSketch) {
+        for key in self.numbers.keys() {
+            distinct.update(*key);
         }
-        if self.overflowed {
+        for text in self.texts.keys() {
+            distinct.update(&**text);
+        }
+        for (b, count) in [false, true].into_iter().zip(self.bools) {
+            if count > 0 {
+                distinct.update(b);
+            }
+        }
+        *self = Categories {
+            overflowed: true,
+            ..Categories::default()
+        };
+    }
+
+    /// Adds `other`'s counts; the caller overflows the result when it is too long.
+    fn merge(&mut self, other: &Categories) {
+        if other.overflowed || self.overflowed {
+            self.overflowed = true;
+            self.numbers.clear();
+            self.texts.clear();
             return;
         }
         for (k, c) in &other.numbers {
@@ -290,12 +303,6 @@ impl Categories {
         }
         self.bools[0] += other.bools[0];
         self.bools[1] += other.bools[1];
-        if self.len() > MAX_CATEGORIES {
-            *self = Categories {
-                overflowed: true,
-                ..Categories::default()
-            };
-        }
     }
 
     fn counts(&self) -> Option<CategoryCounts> {
@@ -359,10 +366,7 @@ impl ColumnProfile {
                 self.counts.nulls += 1;
                 return;
             }
-            Cell::Bool(b) => {
-                self.counts.bools += 1;
-                self.distinct.update(b);
-            }
+            Cell::Bool(_) => self.counts.bools += 1,
             Cell::Int(i) => {
                 self.counts.ints += 1;
                 self.push_number(i as f64);
@@ -373,21 +377,40 @@ impl ColumnProfile {
                     self.push_number(f);
                 } else {
                     self.counts.infinite += 1;
-                    self.distinct.update(number_key(f));
                 }
             }
-            Cell::Text(s) => {
-                self.counts.texts += 1;
-                self.distinct.update(s);
+            Cell::Text(_) => self.counts.texts += 1,
+        }
+        // While the categories are counted they are the distinct values: the HyperLogLog
+        // (a hash per cell) only starts when they overflow, from their keys.
+        if self.categories.overflowed {
+            match cell {
+                Cell::Bool(b) => self.distinct.update(b),
+                Cell::Int(i) => self.distinct.update(number_key(i as f64)),
+                Cell::Float(f) => self.distinct.update(number_key(f)),
+                Cell::Text(s) => self.distinct.update(s),
+                Cell::Null => {}
+            }
+        } else {
+            self.categories.push(cell);
+            if self.categories.len() > MAX_CATEGORIES {
+                self.categories.overflow_into(&mut self.distinct);
             }
         }
-        self.categories.push(cell);
     }
 
     fn push_number(&mut self, x: f64) {
         self.moments.push(x);
         self.quantiles.push(x);
-        self.distinct.update(number_key(x));
+    }
+
+    /// The distinct values as a HyperLogLog, whether or not the categories overflowed.
+    fn distinct_sketch(&self) -> HllSketch {
+        let mut sketch = self.distinct.clone();
+        if !self.categories.overflowed {
+            self.categories.clone().overflow_into(&mut sketch);
+        }
+        sketch
     }
 
     /// Adds another shard's profile of the same column.
@@ -403,10 +426,16 @@ impl ColumnProfile {
         self.moments.merge(&other.moments);
         self.quantiles.merge(&other.quantiles);
         let mut union = HllUnion::new(HLL_LG_K).expect("valid HLL size");
-        union.update(&self.distinct);
-        union.update(&other.distinct);
-        self.distinct = union.to_sketch(HllType::Hll8);
+        union.update(&self.distinct_sketch());
+        union.update(&other.distinct_sketch());
         self.categories.merge(&other.categories);
+        if self.categories.overflowed || self.categories.len() > MAX_CATEGORIES {
+            self.distinct = union.to_sketch(HllType::Hll8);
+            self.categories = Categories {
+                overflowed: true,
+                ..Categories::default()
+            };
+        }
     }
 
     /// The finite numbers, exactly or as the sketch's summary.

@@ -145,36 +145,35 @@ fn header(reader: &mut Records, path: &Path) -> Result<Vec<String>, DataError> {
             format_args!("the header has {}", record.len()),
         ));
     }
+    column_names(&record).map_err(|message| at(line, message))
+}
+
+/// The header's fields as column names.
+fn column_names(record: &csv::ByteRecord) -> Result<Vec<String>, String> {
     let mut columns: Vec<String> = Vec::with_capacity(record.len());
     let mut seen = std::collections::HashMap::with_capacity(record.len());
     for (i, raw) in record.iter().enumerate() {
         let name = std::str::from_utf8(raw)
             .map_err(|e| {
-                at(
-                    line,
-                    format!(
-                        "header field {} is not UTF-8 text (invalid byte at byte {} of the name); save the file as UTF-8",
-                        i + 1,
-                        e.valid_up_to() + 1
-                    ),
+                format!(
+                    "header field {} is not UTF-8 text (invalid byte at byte {} of the name); save the file as UTF-8",
+                    i + 1,
+                    e.valid_up_to() + 1
                 )
             })?
             .trim();
         if name.is_empty() {
-            return Err(at(
-                line,
-                format!("header field {} is empty; every column needs a name", i + 1),
+            return Err(format!(
+                "header field {} is empty; every column needs a name",
+                i + 1
             ));
         }
         if let Some(first) = seen.insert(name, i) {
-            return Err(at(
-                line,
-                format!(
-                    "column `{}` appears twice in the header (fields {} and {}); column names must be unique",
-                    crate::data::shown(name.as_bytes()),
-                    first + 1,
-                    i + 1
-                ),
+            return Err(format!(
+                "column `{}` appears twice in the header (fields {} and {}); column names must be unique",
+                crate::data::shown(name.as_bytes()),
+                first + 1,
+                i + 1
             ));
         }
         columns.push(name.to_owned());
