@@ -228,10 +228,20 @@ fn the_report_shows_the_offending_rows_and_escapes_hostile_cells() {
 #[test]
 fn malformed_files_are_errors_with_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, &[u8], &str); 3] = [
+    let parquet = std::fs::read(fixture("typed/data/columns.parquet")).unwrap();
+    // An .npy whose header promises 1000 float64 values the file does not hold.
+    let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+    let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1000,), }";
+    let header = format!("{header:<117}\n");
+    npy.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    npy.extend_from_slice(header.as_bytes());
+    npy.extend_from_slice(&[0u8; 16]);
+    let cases: [(&str, &[u8], &str); 5] = [
         ("ragged.csv", b"a,b\n1,2\n3\n", "line 3"),
         ("bad.csv", b"a,b\n1,2\n3,\xff\xfe\n", "line 3"),
         ("bad.jsonl", b"{\"a\": 1}\n{\"a\": \n", "line 2"),
+        ("cut.parquet", &parquet[..parquet.len() / 2], "cut.parquet"),
+        ("short.npy", &npy, "short.npy"),
     ];
     for (name, bytes, line) in cases {
         std::fs::write(dir.path().join(name), bytes).unwrap();

@@ -16,8 +16,9 @@ use super::sample::{CategoryCounts, WeightedSample};
 /// Values kept exactly, per column, before the quantile sketch takes over: the exact
 /// two-sample tests (KS up to 10,000 per side) then run on the column itself.
 pub const EXACT_VALUES: usize = 10_000;
-/// KLL accuracy: a normalised rank error of about 0.1%.
-const KLL_K: u16 = 2048;
+/// KLL accuracy: a normalised rank error of about 0.03% (Wasserstein distances of a shifted
+/// column within about 0.001 std of the exact ones at 200k rows).
+const KLL_K: u16 = 8192;
 /// Points a compacted sketch is summarised by for the tests: its quantiles at evenly spaced
 /// ranks, each standing for an equal share of the column.
 const SUMMARY_POINTS: usize = 4096;

@@ -26,31 +26,17 @@ pub struct KsResult {
 }
 
 /// The test with the method chosen by size. The sample sizes are the samples' total
-/// weights, rounded (a sketch's summary stands for every value it saw). `None` when a
+/// weights, rounded (a sketch's summary stands for every value it saw). An exact computation
+/// that fails numerically falls back to the asymptotic one, as in scipy. `None` when a
 /// sample is empty.
 pub fn ks_2samp(a: &WeightedSample, b: &WeightedSample) -> Option<KsResult> {
-    ks_2samp_with(a, b, None)
-}
-
-/// As [`ks_2samp`], with the method forced when `method` is given (an exact computation
-/// that fails numerically falls back to the asymptotic one, as in scipy).
-pub fn ks_2samp_with(
-    a: &WeightedSample,
-    b: &WeightedSample,
-    method: Option<KsMethod>,
-) -> Option<KsResult> {
     let (wa, wb) = (a.total_weight(), b.total_weight());
     if a.is_empty() || b.is_empty() || wa <= 0.0 || wb <= 0.0 {
         return None;
     }
     let d = statistic(a, b, wa, wb);
     let (n1, n2) = (wa.round().max(1.0) as u64, wb.round().max(1.0) as u64);
-    let method = method.unwrap_or(if n1.max(n2) <= MAX_EXACT_N {
-        KsMethod::Exact
-    } else {
-        KsMethod::Asymptotic
-    });
-    if method == KsMethod::Exact
+    if n1.max(n2) <= MAX_EXACT_N
         && let Some((d, p)) = exact(n1, n2, d)
     {
         return Some(KsResult {

@@ -16,6 +16,6 @@ pub mod wasserstein;
 
 pub use categorical::{TestResult, chi2_two_sample, jensen_shannon, z_test_two_proportions};
 pub use fdr::benjamini_hochberg;
-pub use ks::{KsMethod, KsResult, ks_2samp, ks_2samp_with};
+pub use ks::{KsMethod, KsResult, ks_2samp};
 pub use psi::{psi_categorical, psi_numeric};
-pub use wasserstein::{wasserstein_distance, weighted_std};
+pub use wasserstein::wasserstein_distance;

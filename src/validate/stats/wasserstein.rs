@@ -38,29 +38,6 @@ pub fn wasserstein_distance(u: &WeightedSample, v: &WeightedSample) -> Option<f6
     Some(area)
 }
 
-/// The weighted population standard deviation (ddof 0); `None` for an empty sample.
-pub fn weighted_std(s: &WeightedSample) -> Option<f64> {
-    let w = s.total_weight();
-    if s.is_empty() || w <= 0.0 {
-        return None;
-    }
-    let mean = s
-        .values
-        .iter()
-        .zip(&s.weights)
-        .map(|(x, w)| x * w)
-        .sum::<f64>()
-        / w;
-    let var = s
-        .values
-        .iter()
-        .zip(&s.weights)
-        .map(|(x, wi)| wi * (x - mean) * (x - mean))
-        .sum::<f64>()
-        / w;
-    Some(var.max(0.0).sqrt())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
