@@ -256,7 +256,7 @@ impl Categories {
             return;
         }
         match cell {
-            Cell::Null => return,
+            Cell::Null => {}
             Cell::Bool(b) => self.bools[usize::from(b)] += 1,
             Cell::Int(i) => *self.numbers.entry(number_key(i as f64)).or_default() += 1,
             Cell::Float(f) => *self.numbers.entry(number_key(f)).or_default() += 1,
