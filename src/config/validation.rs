@@ -307,15 +307,17 @@ impl Config {
                     .map(|o| (o.test.unwrap_or(drift.test), o.threshold)),
             );
             for (test, threshold) in thresholds {
+                // `auto` may choose a p-value test: its threshold must be one too.
+                let p_value = test.is_p_value() || test == DriftTest::Auto;
                 if let Some(t) = threshold
-                    && !(t.is_finite() && t > 0.0 && (!test.is_p_value() || t < 1.0))
+                    && !(t.is_finite() && t > 0.0 && (!p_value || t < 1.0))
                 {
                     return Err(invalid(
                         "threshold",
                         format!(
                             "drift `threshold = {t}` for the `{}` test must be a number above 0{}",
                             test.name(),
-                            if test.is_p_value() {
+                            if p_value {
                                 " and below 1 (a p-value)"
                             } else {
                                 ""
@@ -373,4 +375,82 @@ fn check_column(rule: &ColumnRule) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    const SUITE: &str = "[[suite]]\nname = \"s\"\nmodel = \"m.onnx\"\ntask = \"classification\"\n[suite.data]\npath = \"d.csv\"\nlabel = \"y\"\n";
+
+    fn parse(extra: &str) -> Result<Config, String> {
+        Config::parse(
+            Path::new("mlops-ci.toml"),
+            PathBuf::from("."),
+            format!("{SUITE}{extra}"),
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_contract_and_drift_settings_parse_with_their_defaults() {
+        let config = parse(
+            "[suite.data.schema]\nmin_rows = 10\n[suite.data.schema.columns.x]\ntype = \"float\"\nnullable = false\nallowed = [1, 2.5, \"a\", true]\n[suite.drift.columns.x]\ntest = \"psi\"\n",
+        )
+        .unwrap();
+        let suite = &config.suites[0];
+        let schema = suite.data.schema.as_ref().unwrap();
+        assert_eq!(schema.severity, Severity::Fail);
+        assert_eq!(schema.extra_columns, Policy::Warn);
+        let x = &schema.columns["x"];
+        assert_eq!(x.kind, Some(ColumnType::Float));
+        assert_eq!(x.allowed_text().unwrap(), ["1", "2.5", "a", "true"]);
+        assert!(suite.drift.enabled && suite.drift.fdr);
+        assert_eq!(suite.drift.severity, Severity::Warn);
+        assert_eq!(suite.drift.columns["x"].test, Some(DriftTest::Psi));
+        assert!(parse("").unwrap().suites[0].data.schema.is_none());
+    }
+
+    #[test]
+    fn meaningless_rules_are_refused_with_their_line() {
+        for (extra, wanted) in [
+            (
+                "[suite.data.schema]\nmin_rows = 9\nmax_rows = 3\n",
+                "no dataset could pass",
+            ),
+            (
+                "[suite.data.schema.columns.x]\nmin = 2\nmax = 1\n",
+                "no value could pass",
+            ),
+            (
+                "[suite.data.schema.columns.x]\nmax_null_share = 5\n",
+                "give 0 to 1",
+            ),
+            (
+                "[suite.data.schema.columns.x]\nregex = \"([a-z\"\n",
+                "does not compile",
+            ),
+            (
+                "[suite.data.schema.columns.x]\nallowed = [[1]]\n",
+                "strings, numbers or booleans",
+            ),
+            ("[suite.drift]\nthreshold = 1.5\n", "below 1 (a p-value)"),
+            (
+                "[suite.drift.columns.x]\ntest = \"wasserstein\"\nthreshold = -1\n",
+                "above 0",
+            ),
+            (
+                "[suite.data.schema.columns.x]\nnulable = false\n",
+                "did you mean `nullable`",
+            ),
+        ] {
+            let error = parse(extra).unwrap_err();
+            assert!(error.contains(wanted), "{extra}: {error}");
+            assert!(error.contains("mlops-ci.toml:"), "{error}");
+        }
+        // A distance may be above 1 (Wasserstein over the std is not bounded).
+        assert!(parse("[suite.drift]\ntest = \"wasserstein\"\nthreshold = 1.5\n").is_ok());
+    }
 }
