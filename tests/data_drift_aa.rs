@@ -53,6 +53,7 @@ fn alarms(set: &str) -> (u64, Vec<String>) {
             schema: None,
             held_schema: None,
             drift: &drift,
+            held_drift: None,
             label: Some("target"),
             classification: set != "diabetes",
             key: None,

@@ -432,3 +432,81 @@ fn a_change_cannot_loosen_the_contract_its_own_data_is_checked_against() {
     );
     assert_eq!(status, Some(0));
 }
+
+/// A change that shifts a feature and turns its drift gate down (to `warn`, or off): drift is
+/// still measured under the base revision's `[suite.drift]`, and fails there, unless the
+/// change is accepted.
+#[test]
+fn a_change_cannot_loosen_the_drift_settings_its_own_data_is_measured_with() {
+    let config = IRIS_WITH_CONTRACT.replace("max = 8", "max = 50");
+    for loosened in [
+        "[suite.drift]\nseverity = \"warn\"\n",
+        "[suite.drift]\nenabled = false\n",
+    ] {
+        let repo = support::Project::new();
+        repo.write("mlops-ci.toml", &config);
+        repo.copy(&support::example("iris/data/test.csv"), "data/test.csv");
+        repo.copy(
+            &support::example("iris/models/baseline.onnx"),
+            "models/model.onnx",
+        );
+        repo.commit_all("iris");
+        repo.git(&["checkout", "-q", "-b", "loosen"]);
+        let text = std::fs::read_to_string(support::example("iris/data/test.csv")).unwrap();
+        let mut shifted = String::new();
+        for (i, line) in text.lines().enumerate() {
+            let mut cells: Vec<String> = line.split(',').map(str::to_owned).collect();
+            if i > 0 {
+                cells[2] = format!("{:.1}", cells[2].parse::<f64>().unwrap() + 3.0);
+            }
+            shifted.push_str(&cells.join(","));
+            shifted.push('\n');
+        }
+        repo.write("data/test.csv", shifted);
+        repo.write(
+            "mlops-ci.toml",
+            config.replace("[suite.drift]\nseverity = \"fail\"\n", loosened),
+        );
+        repo.commit_all("shift the data, quieten drift");
+
+        let run = |extra: &[&str]| {
+            let output = repo
+                .mlops_ci()
+                .args(["data", "check", "--base", "main", "--format", "json"])
+                .args(extra)
+                .output()
+                .unwrap();
+            (json(&output.stdout), output.status.code())
+        };
+        let (report, status) = run(&[]);
+        let suite = &report["suites"][0];
+        let section = &suite["data_validation"];
+        let petal = section["drift"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["column"] == "petal_length")
+            .unwrap_or_else(|| panic!("{loosened}: {section:#}"));
+        assert_eq!(petal["drifted"], true, "{petal:#}");
+        assert_eq!(petal["severity"], "fail", "{petal:#}");
+        assert!(
+            petal["chosen"]
+                .as_str()
+                .unwrap()
+                .contains("base's drift settings"),
+            "{petal:#}"
+        );
+        assert_eq!(gate(&report, "data.drift")["outcome"], "fail", "{loosened}");
+        assert_eq!(status, Some(1), "{loosened}");
+        let policy = report["gate_policy"]["notes"].to_string();
+        assert!(policy.contains("alters the drift settings"), "{policy}");
+
+        let (report, status) = run(&["--accept-gate-changes"]);
+        let drift = report["suites"][0]["data_validation"]["drift"].to_string();
+        assert!(
+            !drift.contains("base's drift settings"),
+            "accepted: {drift}"
+        );
+        assert_eq!(status, Some(0), "accepted: {report:#}");
+    }
+}

@@ -7,8 +7,9 @@ use std::path::Path;
 
 use super::baseline::BaselineSource;
 use super::data_change::{BaseDataProblem, base_copy};
+use super::gate_plan::HeldRules;
 use crate::compare::{GateOutcome, GateResult, Verdict};
-use crate::config::{Config, SchemaConfig, Severity, SuiteConfig};
+use crate::config::{Config, DriftConfig, Severity, SuiteConfig};
 use crate::data::DataError;
 use crate::error::Result;
 use crate::eval::Predictions;
@@ -26,14 +27,16 @@ pub(super) fn run(
     config: &Config,
     suite: &SuiteConfig,
     source: &BaselineSource,
-    held_contract: Option<&SchemaConfig>,
+    held: HeldRules<'_>,
 ) -> std::result::Result<Option<DataValidation>, DataError> {
     let data_path = config.resolve(&suite.data.path);
     let display = suite.data.path.display().to_string();
     let mut notes = Vec::new();
     let base = match source {
         BaselineSource::Git { repo, base }
-            if suite.drift.enabled || suite.data.schema.is_some() =>
+            if suite.drift.enabled
+                || held.drift.is_some_and(|d| d.enabled)
+                || suite.data.schema.is_some() =>
         {
             match base_copy(repo, base.commit, &data_path) {
                 Ok(Some(copy)) => Some((copy, base.revision.clone())),
@@ -61,13 +64,14 @@ pub(super) fn run(
         }
         _ => None,
     };
-    if suite.data.schema.is_none() && held_contract.is_none() && base.is_none() {
+    if suite.data.schema.is_none() && held.contract.is_none() && base.is_none() {
         return Ok(None);
     }
     let mut section = validate::validate(&validate::Inputs {
         schema: suite.data.schema.as_ref(),
-        held_schema: held_contract,
+        held_schema: held.contract,
         drift: &suite.drift,
+        held_drift: held.drift,
         label: suite.data.label.as_deref(),
         classification: suite.task == crate::config::Task::Classification,
         key: suite.data.key.as_deref(),
@@ -130,7 +134,7 @@ pub(super) fn gates(
         .filter(|d| d.role != DriftRole::Prediction)
         .cloned()
         .collect();
-    if section.base.is_some() && suite.drift.enabled {
+    if section.base.is_some() {
         gates.extend(drift_gate(config, suite, "data.drift", &columns));
     }
     let predictions: Vec<ColumnDrift> = section
@@ -235,20 +239,25 @@ fn gate(
 /// data section (made for it when the data had nothing to check).
 pub(super) fn prediction_drift(
     suite: &SuiteConfig,
+    held: Option<&DriftConfig>,
     candidate: &Predictions,
     baseline: &Predictions,
     rows: usize,
     report: &mut SuiteReport,
 ) {
-    if !(suite.drift.enabled && suite.drift.predictions) {
+    let on = |d: &DriftConfig| d.enabled && d.predictions;
+    if !on(&suite.drift) && !held.is_some_and(on) {
         return;
     }
     let (reference, current) = (profile_of(baseline), profile_of(candidate));
-    let pair = drift::Pair {
-        column: "predictions",
-        role: DriftRole::Prediction,
-        reference: &reference,
-        current: &current,
+    let pairs = |d: &DriftConfig| match on(d) {
+        true => vec![drift::Pair {
+            column: "predictions",
+            role: DriftRole::Prediction,
+            reference: &reference,
+            current: &current,
+        }],
+        false => Vec::new(),
     };
     let section = report
         .data_validation
@@ -263,7 +272,7 @@ pub(super) fn prediction_drift(
             notes: Vec::new(),
         });
     // Its own family: the columns' p-values are adjusted without it.
-    let results = drift::measure(&suite.drift, &[pair], &mut section.notes);
+    let results = drift::measure_held(&suite.drift, held, pairs, &mut section.notes);
     section.drift.extend(results);
 }
 
@@ -351,7 +360,7 @@ pub fn data_check(
         .iter()
         .filter(|s| wanted.is_empty() || wanted.iter().any(|w| w == s.name()));
     for suite in wanted_suites {
-        let held = plan.held_contract(suite);
+        let held = plan.held(suite);
         let section = data_suite(config, suite, &source, base_file, held);
         report.suites.push(section);
     }
@@ -365,7 +374,7 @@ fn data_suite(
     suite: &SuiteConfig,
     source: &BaselineSource,
     base_file: Option<&Path>,
-    held_contract: Option<&SchemaConfig>,
+    held: HeldRules<'_>,
 ) -> SuiteReport {
     let mut report = SuiteReport::named(suite.name(), &suite.task.to_string());
     let section = match base_file {
@@ -373,6 +382,7 @@ fn data_suite(
             schema: suite.data.schema.as_ref(),
             held_schema: None,
             drift: &suite.drift,
+            held_drift: None,
             label: suite.data.label.as_deref(),
             classification: suite.task == crate::config::Task::Classification,
             key: suite.data.key.as_deref(),
@@ -382,7 +392,7 @@ fn data_suite(
             cap: DEFAULT_CAP,
         })
         .map(Some),
-        None => run(config, suite, source, held_contract),
+        None => run(config, suite, source, held),
     };
     match section {
         Ok(Some(section)) => {

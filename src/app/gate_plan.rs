@@ -5,14 +5,25 @@ use std::collections::HashMap;
 
 use super::baseline::BaselineSource;
 use crate::compare::{self, GateChange};
-use crate::config::{Config, DataChangePolicy, GateSpec, SchemaConfig, SuiteConfig};
+use crate::config::{Config, DataChangePolicy, DriftConfig, GateSpec, SchemaConfig, SuiteConfig};
 use crate::report::GatePolicyReport;
+
+/// The base revision's data rules for one suite that the change altered unaccepted: the
+/// data is held to them as well as to the change's own.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HeldRules<'a> {
+    pub contract: Option<&'a SchemaConfig>,
+    pub drift: Option<&'a DriftConfig>,
+}
 
 pub struct GatePlan {
     by_suite: HashMap<String, Vec<GateSpec>>,
     /// The base's data contract of each suite whose contract the change altered, unaccepted:
     /// the data must pass it too.
     held_contracts: HashMap<String, SchemaConfig>,
+    /// The base's drift settings of each suite whose settings the change altered,
+    /// unaccepted: drift is measured under both.
+    held_drift: HashMap<String, DriftConfig>,
     /// `[baseline] data_change` in force: the base's, if the change relaxes it unaccepted.
     pub data_change: DataChangePolicy,
     pub report: GatePolicyReport,
@@ -29,10 +40,13 @@ impl GatePlan {
             .unwrap_or_else(|| suite.gate_specs(config))
     }
 
-    /// The base revision's data contract, when the change altered `suite`'s and nothing
-    /// accepted it.
-    pub fn held_contract(&self, suite: &SuiteConfig) -> Option<&SchemaConfig> {
-        self.held_contracts.get(suite.name())
+    /// The base revision's data contract and drift settings, where the change altered
+    /// `suite`'s and nothing accepted it.
+    pub fn held(&self, suite: &SuiteConfig) -> HeldRules<'_> {
+        HeldRules {
+            contract: self.held_contracts.get(suite.name()),
+            drift: self.held_drift.get(suite.name()),
+        }
     }
 
     /// Works the plan out. `accepted_by`: what accepts loosened gates, if anything.
@@ -40,6 +54,7 @@ impl GatePlan {
         let own = |source: String| GatePlan {
             by_suite: HashMap::new(),
             held_contracts: HashMap::new(),
+            held_drift: HashMap::new(),
             data_change: config.baseline.data_change,
             report: GatePolicyReport {
                 source,
@@ -129,6 +144,22 @@ impl GatePlan {
                 if accepted_by.is_none() {
                     plan.held_contracts
                         .insert(suite.name().to_owned(), held.clone());
+                }
+            }
+            if then.drift != suite.drift {
+                plan.report.notes.push(match accepted_by {
+                    Some(by) => format!(
+                        "suite `{}`: this change alters the drift settings of {at}; accepted by {by}",
+                        suite.name()
+                    ),
+                    None => format!(
+                        "suite `{}`: this change alters the drift settings of {at}; drift is measured under both, and the louder result stands",
+                        suite.name()
+                    ),
+                });
+                if accepted_by.is_none() {
+                    plan.held_drift
+                        .insert(suite.name().to_owned(), then.drift.clone());
                 }
             }
         }

@@ -190,7 +190,7 @@ pub fn run_suites(
                 gates: plan.gates(config, suite),
                 data_change: plan.data_change,
                 accepted_by: options.accept_gate_changes.as_deref(),
-                held_contract: plan.held_contract(suite),
+                held: plan.held(suite),
             },
             predictions.as_mut(),
         );

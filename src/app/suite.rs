@@ -6,12 +6,13 @@ use std::path::Path;
 
 use super::baseline::{BaselineModel, BaselineSource};
 use super::data_change::{NewDataRun, evaluate_on_base_data};
+use super::gate_plan::HeldRules;
 use super::latency;
 use super::model_outputs::{identity_with, load, probability_view, score_notes};
 use crate::compare::bootstrap::{self, BootstrapSettings, ClassifierExamples, Examples};
 use crate::compare::significance::{self, SuiteStatistics};
 use crate::compare::{self, Verdict, flips};
-use crate::config::{Config, DataChangePolicy, Device, GateSpec, SchemaConfig, SuiteConfig, Task};
+use crate::config::{Config, DataChangePolicy, Device, GateSpec, SuiteConfig, Task};
 use crate::data::Targets;
 use crate::error::{Error, Result};
 use crate::eval::{self, ModelOutcome, ModelRunner, Predictions};
@@ -37,8 +38,8 @@ pub struct SuitePlan<'a> {
     pub data_change: DataChangePolicy,
     /// What accepts loosened gates, if anything (old-data gate failures too).
     pub accepted_by: Option<&'a str>,
-    /// The base revision's data contract, when the change altered it unaccepted.
-    pub held_contract: Option<&'a SchemaConfig>,
+    /// The base revision's data contract and drift settings the change altered unaccepted.
+    pub held: HeldRules<'a>,
 }
 
 pub struct SuiteOutcome {
@@ -62,7 +63,7 @@ pub fn run(
     // The data first: a malformed file stops here, with its line; a broken contract is
     // reported whatever the models do.
     let validated = tracing::info_span!("validate data")
-        .in_scope(|| super::data_validation::run(config, suite, baseline, plan.held_contract));
+        .in_scope(|| super::data_validation::run(config, suite, baseline, plan.held));
     match validated {
         Ok(section) => report.data_validation = section,
         Err(e) => {
@@ -260,9 +261,15 @@ fn evaluate(
     }
 
     drop(load_span);
-    let plan = latency::plan(&config.runtime);
-    let outcome = tracing::info_span!("evaluate")
-        .in_scope(|| eval::evaluate(data_source, config.runtime.batch_size, &plan, &mut runners))?;
+    let timing = latency::plan(&config.runtime);
+    let outcome = tracing::info_span!("evaluate").in_scope(|| {
+        eval::evaluate(
+            data_source,
+            config.runtime.batch_size,
+            &timing,
+            &mut runners,
+        )
+    })?;
     if outcome.rows == 0 {
         return Err(crate::data::DataError::Empty { path: data_path }.into());
     }
@@ -286,6 +293,7 @@ fn evaluate(
     if let Some(baseline_out) = baseline_out.as_ref().filter(|_| has_baseline) {
         super::data_validation::prediction_drift(
             suite,
+            plan.held.drift,
             &candidate_out.predictions,
             &baseline_out.predictions,
             outcome.rows,

@@ -185,7 +185,7 @@ impl DriftTest {
 
 /// `[suite.drift]`: drift of each column between the base revision's data and the current
 /// data, of the label, and of the two models' predictions on the same data.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DriftConfig {
     /// On by default, at `warn`: drift is shown, and fails only when asked to.
@@ -247,7 +247,7 @@ fn auto() -> DriftTest {
 }
 
 /// `[suite.drift.columns.NAME]`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DriftOverride {
     pub enabled: Option<bool>,

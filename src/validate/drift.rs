@@ -103,6 +103,12 @@ pub fn measure(
             None => r.statistic >= r.threshold,
         };
     }
+    by_severity(&mut results);
+    results
+}
+
+/// Drifted first, `fail` before `warn`, tests before distances, strongest first.
+fn by_severity(results: &mut [ColumnDrift]) {
     results.sort_by(|a, b| {
         (b.drifted, b.severity, a.p_value.is_none())
             .cmp(&(a.drifted, a.severity, b.p_value.is_none()))
@@ -112,7 +118,54 @@ pub fn measure(
                     .unwrap_or(std::cmp::Ordering::Equal)
             })
     });
-    results
+}
+
+/// [`measure`] under the change's settings, and under the base revision's `held` ones when
+/// the change altered them unaccepted ([`louder`]). `pairs`: what a setting tests (nothing
+/// when it is off).
+pub fn measure_held<'a>(
+    own: &DriftConfig,
+    held: Option<&DriftConfig>,
+    pairs: impl Fn(&DriftConfig) -> Vec<Pair<'a>>,
+    notes: &mut Vec<String>,
+) -> Vec<ColumnDrift> {
+    let results = measure(own, &pairs(own), notes);
+    let Some(held) = held else { return results };
+    let mut held_notes = Vec::new();
+    let held_results = measure(held, &pairs(held), &mut held_notes);
+    for note in held_notes {
+        if !notes.contains(&note) {
+            notes.push(note);
+        }
+    }
+    louder(results, held_results)
+}
+
+/// Drift measured under the change's settings (`own`) and under the base revision's
+/// (`held`), which the change altered unaccepted: per column, the louder result stands
+/// (drifted over not, `fail` over `warn`), so a change may tighten its base's drift
+/// settings but not loosen them. A result that stands by the base's settings says so.
+pub fn louder(own: Vec<ColumnDrift>, held: Vec<ColumnDrift>) -> Vec<ColumnDrift> {
+    let loudness = |d: &ColumnDrift| (d.drifted, d.severity);
+    let mut merged = own;
+    for mut base in held {
+        let same = merged
+            .iter_mut()
+            .find(|d| d.column == base.column && d.role == base.role);
+        if same
+            .as_ref()
+            .is_some_and(|d| loudness(d) >= loudness(&base))
+        {
+            continue;
+        }
+        base.chosen = format!("{}; by the base's drift settings", base.chosen);
+        match same {
+            Some(d) => *d = base,
+            None => merged.push(base),
+        }
+    }
+    by_severity(&mut merged);
+    merged
 }
 
 /// How far past its threshold a result is (lower is stronger), for ordering.
@@ -257,5 +310,63 @@ fn run_test(
             let (a, b) = categories()?;
             Ok((stats::jensen_shannon(&a, &b).ok_or_else(none)?, None))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(column: &str, drifted: bool, severity: Severity) -> ColumnDrift {
+        ColumnDrift {
+            column: column.to_owned(),
+            role: DriftRole::Feature,
+            test: "ks".to_owned(),
+            chosen: "configured".to_owned(),
+            statistic: 0.5,
+            p_value: Some(if drifted { 0.001 } else { 0.5 }),
+            adjusted_p_value: None,
+            threshold: 0.05,
+            drifted,
+            severity,
+            reference_rows: 60,
+            current_rows: 60,
+        }
+    }
+
+    #[test]
+    fn the_louder_of_the_two_settings_stands_per_column() {
+        let own = vec![
+            // Tightened by the change: its own result stands.
+            result("tightened", true, Severity::Fail),
+            // Loosened to `warn`: the base's `fail` stands.
+            result("loosened", true, Severity::Warn),
+            result("quiet", false, Severity::Warn),
+        ];
+        let held = vec![
+            result("tightened", false, Severity::Warn),
+            result("loosened", true, Severity::Fail),
+            result("quiet", false, Severity::Warn),
+            // Excluded by the change: the base still tests it.
+            result("excluded", true, Severity::Warn),
+        ];
+        let merged = louder(own, held);
+        let by = |name: &str| merged.iter().find(|d| d.column == name).unwrap();
+        assert_eq!(merged.len(), 4);
+        assert_eq!(by("tightened").chosen, "configured");
+        assert_eq!(by("loosened").severity, Severity::Fail);
+        assert!(
+            by("loosened")
+                .chosen
+                .ends_with("by the base's drift settings")
+        );
+        assert_eq!(by("quiet").chosen, "configured");
+        assert!(by("excluded").drifted);
+        assert!(
+            merged[..2]
+                .iter()
+                .all(|d| d.drifted && d.severity == Severity::Fail),
+            "drifted at `fail` first: {merged:?}"
+        );
     }
 }

@@ -34,6 +34,9 @@ pub struct Inputs<'a> {
     /// The base revision's contract, when the change altered it unaccepted: checked too.
     pub held_schema: Option<&'a SchemaConfig>,
     pub drift: &'a DriftConfig,
+    /// The base revision's drift settings, when the change altered them unaccepted: drift
+    /// is measured under both, and the louder result stands.
+    pub held_drift: Option<&'a DriftConfig>,
     pub label: Option<&'a str>,
     /// The label holds classes: new and vanished ones are checked against the base data.
     pub classification: bool,
@@ -118,16 +121,18 @@ pub fn validate(inputs: &Inputs<'_>) -> Result<DataValidation, DataError> {
             source: (*source).to_owned(),
             rows: base.profile.rows,
         });
-        if inputs.drift.enabled {
-            let pairs = drift::pairs(
-                inputs.drift,
+        let pairs = |config: &DriftConfig| match config.enabled {
+            true => drift::pairs(
+                config,
                 &base.profile,
                 &now.profile,
                 inputs.label,
                 inputs.key,
-            );
-            report.drift = drift::measure(inputs.drift, &pairs, &mut report.notes);
-        }
+            ),
+            false => Vec::new(),
+        };
+        report.drift =
+            drift::measure_held(inputs.drift, inputs.held_drift, pairs, &mut report.notes);
         report.diff = Some(diff::diff(base, &mut now, inputs.key));
     }
     Ok(report)
