@@ -296,19 +296,38 @@ metric = "accuracy"
 max_regression = 0.05
 "#;
 
-/// A change that touches only the data: the suite runs, the contract is checked on the new
-/// rows and drift is measured against the base revision's data file, read from git.
-#[test]
-fn a_data_only_change_is_validated_against_the_base_revisions_data() {
+/// A repository with the iris example under `config`, committed on `main`, and a branch
+/// `branch` checked out for the change.
+fn iris_on_a_branch(config: &str, branch: &str) -> support::Project {
     let repo = support::Project::new();
-    repo.write("mlops-ci.toml", IRIS_WITH_CONTRACT);
+    repo.write("mlops-ci.toml", config);
     repo.copy(&support::example("iris/data/test.csv"), "data/test.csv");
     repo.copy(
         &support::example("iris/models/baseline.onnx"),
         "models/model.onnx",
     );
     repo.commit_all("iris");
-    repo.git(&["checkout", "-q", "-b", "more-data"]);
+    repo.git(&["checkout", "-q", "-b", branch]);
+    repo
+}
+
+/// `mlops-ci data check --base main` in `repo`, with `extra` arguments: its JSON report and
+/// exit status.
+fn data_check_against_main(repo: &support::Project, extra: &[&str]) -> (Value, Option<i32>) {
+    let output = repo
+        .mlops_ci()
+        .args(["data", "check", "--base", "main", "--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    (json(&output.stdout), output.status.code())
+}
+
+/// A change that touches only the data: the suite runs, the contract is checked on the new
+/// rows and drift is measured against the base revision's data file, read from git.
+#[test]
+fn a_data_only_change_is_validated_against_the_base_revisions_data() {
+    let repo = iris_on_a_branch(IRIS_WITH_CONTRACT, "more-data");
     // Every petal 3 cm longer, and row 10 twice.
     let text = std::fs::read_to_string(support::example("iris/data/test.csv")).unwrap();
     let mut lines = text.lines();
@@ -380,16 +399,8 @@ fn a_data_only_change_is_validated_against_the_base_revisions_data() {
 /// revision's contract still applies, unless the loosening is accepted.
 #[test]
 fn a_change_cannot_loosen_the_contract_its_own_data_is_checked_against() {
-    let repo = support::Project::new();
     let config = IRIS_WITH_CONTRACT.replace("[suite.drift]\nseverity = \"fail\"\n", "");
-    repo.write("mlops-ci.toml", &config);
-    repo.copy(&support::example("iris/data/test.csv"), "data/test.csv");
-    repo.copy(
-        &support::example("iris/models/baseline.onnx"),
-        "models/model.onnx",
-    );
-    repo.commit_all("iris");
-    repo.git(&["checkout", "-q", "-b", "loosen"]);
+    let repo = iris_on_a_branch(&config, "loosen");
     let text = std::fs::read_to_string(support::example("iris/data/test.csv")).unwrap();
     // Row 1's petal length far out of range, and the contract's maximum raised to let it in.
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
@@ -400,15 +411,7 @@ fn a_change_cannot_loosen_the_contract_its_own_data_is_checked_against() {
     repo.write("mlops-ci.toml", config.replace("max = 8", "max = 50"));
     repo.commit_all("loosen the contract");
 
-    let run = |extra: &[&str]| {
-        let output = repo
-            .mlops_ci()
-            .args(["data", "check", "--base", "main", "--format", "json"])
-            .args(extra)
-            .output()
-            .unwrap();
-        (json(&output.stdout), output.status.code())
-    };
+    let run = |extra: &[&str]| data_check_against_main(&repo, extra);
     let (report, status) = run(&[]);
     let section = &report["suites"][0]["data_validation"];
     let max = broken(section)
@@ -443,15 +446,7 @@ fn a_change_cannot_loosen_the_drift_settings_its_own_data_is_measured_with() {
         "[suite.drift]\nseverity = \"warn\"\n",
         "[suite.drift]\nenabled = false\n",
     ] {
-        let repo = support::Project::new();
-        repo.write("mlops-ci.toml", &config);
-        repo.copy(&support::example("iris/data/test.csv"), "data/test.csv");
-        repo.copy(
-            &support::example("iris/models/baseline.onnx"),
-            "models/model.onnx",
-        );
-        repo.commit_all("iris");
-        repo.git(&["checkout", "-q", "-b", "loosen"]);
+        let repo = iris_on_a_branch(&config, "loosen");
         let text = std::fs::read_to_string(support::example("iris/data/test.csv")).unwrap();
         let mut shifted = String::new();
         for (i, line) in text.lines().enumerate() {
@@ -469,15 +464,7 @@ fn a_change_cannot_loosen_the_drift_settings_its_own_data_is_measured_with() {
         );
         repo.commit_all("shift the data, quieten drift");
 
-        let run = |extra: &[&str]| {
-            let output = repo
-                .mlops_ci()
-                .args(["data", "check", "--base", "main", "--format", "json"])
-                .args(extra)
-                .output()
-                .unwrap();
-            (json(&output.stdout), output.status.code())
-        };
+        let run = |extra: &[&str]| data_check_against_main(&repo, extra);
         let (report, status) = run(&[]);
         let suite = &report["suites"][0];
         let section = &suite["data_validation"];

@@ -128,39 +128,32 @@ impl GatePlan {
             );
             plan.by_suite.insert(suite.name().to_owned(), gates);
             changes.extend(suite_changes);
+            let mut altered = |what: &str, held: &str| {
+                plan.report.notes.push(format!(
+                    "suite `{}`: this change alters the {what} of {at}; {}",
+                    suite.name(),
+                    match accepted_by {
+                        Some(by) => format!("accepted by {by}"),
+                        None => held.to_owned(),
+                    }
+                ));
+                accepted_by.is_none()
+            };
             if let Some(held) = &then.data.schema
                 && then.data.schema != suite.data.schema
+                && altered("data contract", "the data must pass that contract too")
             {
-                plan.report.notes.push(match accepted_by {
-                    Some(by) => format!(
-                        "suite `{}`: this change alters the data contract of {at}; accepted by {by}",
-                        suite.name()
-                    ),
-                    None => format!(
-                        "suite `{}`: this change alters the data contract of {at}; the data must pass that contract too",
-                        suite.name()
-                    ),
-                });
-                if accepted_by.is_none() {
-                    plan.held_contracts
-                        .insert(suite.name().to_owned(), held.clone());
-                }
+                plan.held_contracts
+                    .insert(suite.name().to_owned(), held.clone());
             }
-            if then.drift != suite.drift {
-                plan.report.notes.push(match accepted_by {
-                    Some(by) => format!(
-                        "suite `{}`: this change alters the drift settings of {at}; accepted by {by}",
-                        suite.name()
-                    ),
-                    None => format!(
-                        "suite `{}`: this change alters the drift settings of {at}; drift is measured under both, and the louder result stands",
-                        suite.name()
-                    ),
-                });
-                if accepted_by.is_none() {
-                    plan.held_drift
-                        .insert(suite.name().to_owned(), then.drift.clone());
-                }
+            if then.drift != suite.drift
+                && altered(
+                    "drift settings",
+                    "drift is measured under both, and the louder result stands",
+                )
+            {
+                plan.held_drift
+                    .insert(suite.name().to_owned(), then.drift.clone());
             }
         }
         for then in &base_config.suites {
